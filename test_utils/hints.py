@@ -1,0 +1,125 @@
+"""Hints for the common mistakes, chosen from the first row where two tables differ."""
+
+from test_utils.layer_table import field_names
+
+_SAME = "every 3x3 convolution here uses padding='same', which keeps the height and width"
+
+
+def _channels(row):
+    shape = row[1]
+    return shape[-1] if isinstance(shape, tuple) and shape and isinstance(shape[-1], int) else None
+
+
+def _class_hint(expected, received):
+    pair = (expected[0], received[0])
+    return {
+        ("Dropout", "MaxPooling2D"):
+            "Dropout is missing here: with dropout_prob > 0, Dropout comes right after the "
+            "two convolutions and before the pooling (the last two encoder blocks use 0.3).",
+        ("MaxPooling2D", "Dropout"):
+            "Unexpected Dropout: this block should not use dropout, or Dropout was placed "
+            "after the pooling instead of before it.",
+        ("Dropout", "Conv2D"):
+            "Dropout is missing: the last two encoder blocks use dropout_prob=0.3.",
+        ("Conv2D", "Dropout"):
+            "Unexpected Dropout: only the last two encoder blocks use dropout_prob=0.3.",
+        ("MaxPooling2D", "Conv2D"):
+            "Pooling is missing: every encoder block except the last ends with "
+            "MaxPooling2D(2, strides=2).",
+        ("Conv2D", "MaxPooling2D"):
+            "Pooling where none is expected: the last encoder block (the bottleneck) is built "
+            "with max_pooling=False; check which block pools.",
+        ("Conv2DTranspose", "MaxPooling2D"):
+            "Pooling where the decoder should start: the last encoder block is built with "
+            "max_pooling=False.",
+        ("Conv2DTranspose", "UpSampling2D"):
+            "The decoder upsamples with a learned Conv2DTranspose(n_filters, 3, strides=2, "
+            "padding='same'), not UpSampling2D.",
+    }.get(pair)
+
+
+def _field_hints(expected, received):
+    hints = []
+    layer_class = expected[0]
+    fields = dict(zip(field_names(layer_class), expected))
+    got = dict(zip(field_names(received[0]), received))
+    differs = {name for name in fields if name in got and fields[name] != got[name]}
+
+    if "output_shape" in differs and layer_class in ("Conv2D", "Conv2DTranspose"):
+        want, have = _channels(expected), _channels(received)
+        if want and have and want != have:
+            if want == 2 * have:
+                hints.append(f"This layer has {have} filters instead of {want}: the number of "
+                             "filters doubles at each encoder step (n_filters x 1, 2, 4, 8, 16).")
+            elif 2 * want == have:
+                hints.append(f"This layer has {have} filters instead of {want}: the number of "
+                             "filters halves at each decoder step (n_filters x 8, 4, 2, 1).")
+            else:
+                hints.append(f"This layer has {have} filters instead of {want}.")
+        if fields["output_shape"][1:3] != got["output_shape"][1:3] and "padding" not in differs:
+            hints.append("The height and width differ: check the strides, and that the input "
+                         "of this layer is the right tensor.")
+    if "padding" in differs:
+        hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}': {_SAME}.")
+    if "initializer" in differs:
+        hints.append(f"The kernel initializer is {got['initializer']} instead of "
+                     f"{fields['initializer']}: pass kernel_initializer='he_normal' "
+                     "(Keras defaults to GlorotUniform).")
+    if "activation" in differs:
+        if fields["activation"] == "linear" and layer_class == "Conv2D":
+            hints.append("The final layer must output logits: no activation on it. The loss "
+                         "(SparseCategoricalCrossentropy(from_logits=True)) applies the "
+                         "softmax itself.")
+        elif fields["activation"] == "linear":
+            hints.append(f"No activation on {layer_class} here (got '{got['activation']}').")
+        else:
+            hints.append(f"activation='{fields['activation']}' is missing "
+                         f"(got '{got['activation']}').")
+    if "kernel_size" in differs or "strides" in differs:
+        hints.append("The upsampling layer is Conv2DTranspose(n_filters, 3, strides=2, "
+                     "padding='same'): a 3x3 kernel and a stride of 2 double height and width.")
+    if "pool_size" in differs:
+        hints.append("Pooling is MaxPooling2D(pool_size=2, strides=2): it halves height and width.")
+    if "rate" in differs:
+        hints.append(f"The dropout rate is {got['rate']} instead of {fields['rate']}.")
+    if "axis" in differs:
+        hints.append("Concatenate along the channel axis (axis=3, or -1): the two tensors have "
+                     "the same height and width, and their channels are stacked.")
+    if "inputs" in differs:
+        have, want = got["inputs"], fields["inputs"]
+        if "MaxPooling2D" in have:
+            hints.append("The skip connection comes from a MaxPooling2D layer: the skip must be "
+                         "taken before pooling (conv_block returns it as its second value).")
+        elif tuple(reversed(have)) == tuple(want):
+            hints.append("The concatenation is in the wrong order: the upsampled tensor comes "
+                         "first, then the skip connection: Concatenate(axis=3)([up, skip]).")
+        else:
+            hints.append(f"This layer joins {', '.join(have)} instead of {', '.join(want)}.")
+    if "params" in differs and not hints:
+        hints.append(f"The parameter count differs ({got['params']} instead of "
+                     f"{fields['params']}): check the kernel size and the number of filters.")
+    return hints
+
+
+def hints_for(index, expected_rows, received_rows):
+    """Hints for the first difference, at `index` (None when one table is a prefix)."""
+    if index is None:
+        missing = expected_rows[len(received_rows):]
+        extra = received_rows[len(expected_rows):]
+        if missing:
+            hint = (f"The model stops early: its last {len(missing)} layer(s) are missing "
+                    f"({', '.join(row[0] for row in missing)}).")
+            if len(missing) == 1 and missing[0][0] == "Conv2D":
+                hint += " Did you return the model before the final 1x1 Conv2D(n_classes)?"
+            return [hint]
+        extra_classes = [row[0] for row in extra]
+        hint = f"The model has {len(extra)} extra layer(s) at the end ({', '.join(extra_classes)})."
+        if {"Softmax", "Activation"} & set(extra_classes):
+            hint += (" The model must end with the logits of the 1x1 Conv2D: the loss applies "
+                     "the softmax itself (from_logits=True).")
+        return [hint]
+    expected, received = expected_rows[index], received_rows[index]
+    if expected[0] != received[0]:
+        hint = _class_hint(expected, received)
+        return [hint or f"Expected a {expected[0]} layer here, found {received[0]}."]
+    return _field_hints(expected, received)

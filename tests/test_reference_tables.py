@@ -1,0 +1,51 @@
+"""The reference tables: generated from the one solution, the same under Keras 3 and Keras 2."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course import reference_tables
+from test_utils.tables import TABLES, TABLES_FILE, load_tables
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_committed_tables_equal_what_the_solution_builds():
+    """Does regenerating the reference tables from the source notebooks change nothing?"""
+    assert reference_tables.generate() == TABLES_FILE.read_text(encoding="utf-8"), (
+        "test_utils/reference_tables.json is out of date: run python -m course.reference_tables")
+
+
+def test_every_configured_table_is_in_the_file():
+    """Does the generated file hold exactly the configured tables, none empty?"""
+    tables = load_tables()
+    assert set(tables) == set(TABLES)
+    assert all(len(rows) >= 2 for rows in tables.values())
+
+
+def _tables_under(environment_changes):
+    env = {**os.environ, **environment_changes}
+    result = subprocess.run(
+        [sys.executable, "-m", "course.reference_tables", "--json"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_legacy_keras_2_gives_the_same_tables_as_keras_3():
+    """Do legacy Keras 2 (tf-keras) and Keras 3 give identical tables for every model?"""
+    legacy_path = os.environ.get("COURSE_LEGACY_KERAS_PATH",
+                                 str(REPO / ".venv" / "legacy-keras"))
+    if not (Path(legacy_path) / "tf_keras").is_dir():
+        pytest.fail(f"tf-keras is not installed in {legacy_path}: run ./run-tests, which "
+                    "installs it from requirements-legacy-keras.txt")
+    python_path = os.pathsep.join([legacy_path, str(REPO), os.environ.get("PYTHONPATH", "")])
+    legacy = _tables_under({"TF_USE_LEGACY_KERAS": "1", "PYTHONPATH": python_path})
+    current = _tables_under({"TF_USE_LEGACY_KERAS": "0"})
+    assert legacy["keras"].startswith("tf_keras 2."), legacy["keras"]
+    assert current["keras"].startswith("keras 3."), current["keras"]
+    assert legacy["tables"] == current["tables"]

@@ -1,0 +1,40 @@
+"""TensorFlow is imported without its C++ start-up lines, in scripts and in notebooks."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+REPO = Path(__file__).resolve().parents[1]
+NOISE = ("absl::InitializeLog", "oneDNN", "cuda", "I0000", "E0000", "W0000")
+
+
+def test_plain_import_does_print_noise_so_the_silencing_is_needed():
+    """Does a bare `import tensorflow` print C++ lines (what the course must hide)?"""
+    result = subprocess.run([sys.executable, "-c", "import tensorflow"],
+                            capture_output=True, text=True, check=True, cwd=REPO)
+    assert any(word in result.stderr for word in NOISE), result.stderr
+
+
+def test_course_import_prints_nothing():
+    """Does importing TensorFlow through course.tensorflow_setup print nothing at all?"""
+    code = ("import course.tensorflow_setup\nimport tensorflow as tf\n"
+            "print(tf.reduce_sum(tf.ones((2, 2))).numpy())")
+    result = subprocess.run([sys.executable, "-c", code],
+                            capture_output=True, text=True, check=True, cwd=REPO)
+    assert result.stdout.strip() == "4.0"
+    assert result.stderr == ""
+
+
+def test_notebook_cell_shows_no_tensorflow_log_lines():
+    """Does a notebook cell that imports TensorFlow the course's way show only its own output?"""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import course.tensorflow_setup\nimport tensorflow as tf\nfrom tensorflow.keras import layers\n"
+        "print(layers.Conv2D(2, 3)(tf.ones((1, 8, 8, 1))).shape)")])
+    NotebookClient(notebook, timeout=120, kernel_name="python3",
+                   resources={"metadata": {"path": str(REPO)}}).execute()
+    outputs = notebook.cells[0].outputs
+    texts = [output.get("text", "") for output in outputs]
+    assert texts == ["(1, 6, 6, 2)\n"], outputs

@@ -1,0 +1,65 @@
+# Sourced by ./start-course and ./run-tests: create or reuse the virtual environment and
+# install the pinned requirements. Re-running is quick: pip runs only when a requirements
+# file changed since the last successful install.
+set -euo pipefail
+
+COURSE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+COURSE_VENV="${COURSE_VENV:-$COURSE_ROOT/.venv}"
+
+_course_python() {
+  if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
+  for candidate in python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1; then echo "$candidate"; return; fi
+  done
+  echo "error: no python3 found; install Python 3.11 or set PYTHON=/path/to/python3.11" >&2
+  exit 1
+}
+
+_stamp_of() {  # a hash of the given files, to tell whether an install is up to date
+  cat "$@" | sha256sum | cut -d' ' -f1
+}
+
+ensure_venv() {
+  local python
+  python="$(_course_python)"
+  if ! "$python" -c 'import sys; sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)'; then
+    echo "error: $python is Python $("$python" -c 'import platform; print(platform.python_version())');" \
+         "the course needs Python 3.10 to 3.13 (3.11 is what it is tested on)." >&2
+    exit 1
+  fi
+  if [ ! -x "$COURSE_VENV/bin/python" ]; then
+    echo "Creating the virtual environment in $COURSE_VENV ..."
+    "$python" -m venv "$COURSE_VENV"
+  fi
+  local stamp_file="$COURSE_VENV/.course-requirements.sha256"
+  local want
+  want="$(_stamp_of "$COURSE_ROOT/requirements.txt")"
+  if [ "$(cat "$stamp_file" 2>/dev/null || true)" != "$want" ]; then
+    echo "Installing the pinned requirements (the first time takes a minute or two) ..."
+    "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$COURSE_ROOT/requirements.txt"
+    "$COURSE_VENV/bin/python" -m pip check
+    echo "$want" > "$stamp_file"
+  fi
+  # Make the course's own packages (test_utils, course, grader) importable from the venv,
+  # wherever Python or Jupyter is started from.
+  local site
+  site="$("$COURSE_VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+  echo "$COURSE_ROOT" > "$site/unet_course_root.pth"
+  export PATH="$COURSE_VENV/bin:$PATH"
+  export VIRTUAL_ENV="$COURSE_VENV"
+}
+
+ensure_legacy_keras() {  # test-only, see requirements-legacy-keras.txt
+  local target="$COURSE_VENV/legacy-keras"
+  local stamp_file="$target/.stamp"
+  local want
+  want="$(_stamp_of "$COURSE_ROOT/requirements-legacy-keras.txt")"
+  if [ "$(cat "$stamp_file" 2>/dev/null || true)" != "$want" ]; then
+    echo "Installing tf-keras (legacy Keras 2, for the cross-version tests) ..."
+    rm -rf "$target"
+    "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps \
+      --target "$target" -r "$COURSE_ROOT/requirements-legacy-keras.txt"
+    echo "$want" > "$stamp_file"
+  fi
+  export COURSE_LEGACY_KERAS_PATH="$target"
+}
