@@ -48,5 +48,6 @@ def test_start_course_serves_jupyterlab_without_a_browser(tmp_path):
         on_disk = {p.name for p in (REPO / "notebooks").iterdir() if not p.name.startswith(".")}
         assert served == on_disk  # the server's root is notebooks/
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
