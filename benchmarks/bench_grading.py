@@ -1,0 +1,169 @@
+"""Seconds per submission: plain `nbgrader autograde`, ours serial, ours with 2 workers, floor.
+
+    .venv/bin/python benchmarks/bench_grading.py                       # toy course, 6 students
+    .venv/bin/python benchmarks/bench_grading.py --course-root grader --submission DIR -n 4
+
+Every contender grades the same batch: N students who all handed in a copy of one
+submission (default: the toy course's correct one), each in a fresh workspace (nbgrader's
+folders and gradebook) released once from the course's source; the scores each contender
+wrote into its gradebook are printed too, so that a fast but wrong run shows. The floor is what no grader can avoid: for each notebook of the submission, starting
+a kernel and running its first code cell (the imports), one notebook after the other.
+
+Prints a table; also writes it to benchmarks/results/grading-<course>.json.
+"""
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+TOY = REPO / "tests" / "grader" / "files" / "course"
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def env_for(course_root):
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO)] + [str(course_root / p) for p in ("lib",) if (course_root / p).is_dir()])
+    return env
+
+
+def grader(*args, course_root, workspace, check=True):
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args),
+                           "--course-root", str(course_root), "--workspace", str(workspace)],
+                          cwd=REPO, env=env_for(course_root), capture_output=True, text=True,
+                          check=check)
+
+
+def prepare(base, assignment, submission, students, workspace):
+    """A copy of the released workspace `base` with `students` copies of `submission`."""
+    shutil.copytree(base, workspace)
+    for index in range(students):
+        target = workspace / "submitted" / f"student{index:02d}" / assignment
+        target.mkdir(parents=True)
+        for notebook in Path(submission).glob("*.ipynb"):
+            shutil.copyfile(notebook, target / notebook.name)
+    return workspace
+
+
+def timed(function):
+    started = time.monotonic()
+    result = function()
+    return time.monotonic() - started, result
+
+
+def total_scores(workspace, assignment):
+    """Each student's total from the gradebook (to check that every contender really graded)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{workspace / 'gradebook.db'}") as gradebook:
+        return sorted(s.score for s in gradebook.assignment_submissions(assignment))
+
+
+def plain_nbgrader(course_root, workspace, assignment):
+    """`nbgrader autograde ASSIGNMENT` as its users run it (no sandbox, one process)."""
+    env = env_for(course_root)
+    env.setdefault("COURSE_SOURCE_DIR", str(course_root / "source" / assignment))
+    command = [str(Path(sys.executable).parent / "nbgrader"), "autograde", assignment, "--force",
+               f"--CourseDirectory.root={workspace}",
+               f"--CourseDirectory.source_directory={course_root / 'source'}",
+               f"--NbGrader.logfile={workspace / '.nbgrader.log'}"]
+    process = subprocess.run(command, cwd=course_root, env=env, capture_output=True, text=True)
+    if process.returncode != 0:
+        raise RuntimeError(f"nbgrader autograde failed:\n{process.stderr[-3000:]}")
+
+
+def floor(course_root, workspace, assignment):
+    """Seconds to start one kernel per notebook and run its first code cell (the imports)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    total = 0.0
+    release = workspace / "release" / assignment
+    env_backup = dict(os.environ)
+    os.environ.update(env_for(course_root))
+    try:
+        for path in sorted(release.glob("*.ipynb")):
+            notebook = nbformat.read(path, as_version=4)
+            first = next(c for c in notebook.cells if c.cell_type == "code")
+            single = nbformat.v4.new_notebook(cells=[first], metadata=notebook.metadata)
+            seconds, _ = timed(lambda: NotebookClient(
+                single, timeout=600, kernel_name="python3", allow_errors=True,
+                resources={"metadata": {"path": str(release)}}).execute())
+            total += seconds
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    return total
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--course-root", type=Path, default=TOY)
+    parser.add_argument("--assignment", default=None)
+    parser.add_argument("--submission", type=Path, default=None,
+                        help="folder of one submission to replicate (default: the toy course's "
+                             "correct submission)")
+    parser.add_argument("-n", "--students", type=int, default=6)
+    parser.add_argument("--skip-plain", action="store_true", help="do not run plain nbgrader")
+    args = parser.parse_args(argv)
+    course_root = args.course_root.resolve()
+    assignment = args.assignment or next(p.name for p in (course_root / "source").iterdir()
+                                         if p.is_dir())
+    submission = args.submission or (REPO / "tests" / "grader" / "files" / "submissions" / "correct")
+    n = args.students
+
+    rows, scores = {}, {}
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
+        scratch = Path(scratch)
+        base = scratch / "base"
+        grader("release", "--nbgrader-only", course_root=course_root, workspace=base)
+        print(f"batch: {n} copies of {submission} ({assignment}, "
+              f"{len(list(Path(submission).glob('*.ipynb')))} notebooks)", flush=True)
+        seconds = floor(course_root, base, assignment)
+        rows["floor (kernel start + imports, per submission)"] = seconds
+        print(f"  floor: {seconds:.2f} s per submission", flush=True)
+        if not args.skip_plain:
+            workspace = prepare(base, assignment, submission, n, scratch / "plain")
+            seconds, _ = timed(lambda: plain_nbgrader(course_root, workspace, assignment))
+            rows["plain nbgrader autograde"] = seconds / n
+            scores["plain nbgrader autograde"] = total_scores(workspace, assignment)
+            print(f"  plain nbgrader: {seconds / n:.2f} s per submission, scores "
+                  f"{scores['plain nbgrader autograde']}", flush=True)
+        for workers in (1, 2):
+            workspace = prepare(base, assignment, submission, n, scratch / f"ours{workers}")
+            seconds, _ = timed(lambda: grader("autograde", "--workers", workers, "--quiet",
+                                              course_root=course_root, workspace=workspace))
+            label = f"ours, {'serial' if workers == 1 else f'{workers} workers'}"
+            rows[label] = seconds / n
+            scores[label] = total_scores(workspace, assignment)
+            print(f"  {label}: {seconds / n:.2f} s per submission, scores {scores[label]}",
+                  flush=True)
+    if len({tuple(v) for v in scores.values()}) > 1:
+        print(f"WARNING: the contenders disagree on the scores: {scores}")
+
+    load = os.getloadavg()
+    report = {"course": str(course_root), "assignment": assignment, "students": n,
+              "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+              "load_average": [round(x, 2) for x in load],
+              "seconds_per_submission": {k: round(v, 2) for k, v in rows.items()},
+              "scores": scores}
+    print(f"\nseconds per submission ({report['machine']}, load average "
+          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}):")
+    for label, value in rows.items():
+        print(f"  {label:<48} {value:6.2f}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"grading-{assignment}.json").write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
