@@ -488,6 +488,7 @@ class Batch:
                        "isolation": caps.summary(course.sandbox), "notes": list(caps.notes)}
             if not to_grade:
                 return summary
+            course.prepare()
             _remove_stale_scratch()
             scratch = Path(tempfile.mkdtemp(prefix=f"grader-batch-{os.getpid()}-"))
             os.chmod(scratch, 0o700)

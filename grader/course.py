@@ -8,7 +8,9 @@ the assignment id, and the limits in grader.toml. Paths are nbgrader's own
 
 import json
 import os
+import subprocess
 import sys
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -59,6 +61,27 @@ class Course:
         self.overrides = tuple(overrides)
         self.limits, self.sandbox = limits_module.load(self.root, self.overrides)
         self.coursedir = CourseDirectory(config=self.config)
+
+    def prepare(self):
+        """Run grader.toml's [prepare] command once, outside the sandbox, before grading.
+
+        Kernels may read the course's data but not write it, so whatever they need (the U-Net
+        course: its generated scenes) must exist before the first kernel starts.
+        """
+        path = self.root / "grader.toml"
+        if not path.exists():
+            return
+        command = tomllib.loads(path.read_text(encoding="utf-8")).get("prepare", {}).get("command")
+        if not command:
+            return
+        command = [sys.executable if part == "{python}" else part for part in command]
+        # From the folder holding the course root: inside it, grader/course.py would shadow
+        # the `course` package of a command like `python -m course.data_setup`.
+        result = subprocess.run(command, cwd=self.root.parent, capture_output=True, text=True,
+                                check=False)
+        if result.returncode != 0:
+            raise CourseError(f"the [prepare] command of {path} failed ({' '.join(command)}):\n"
+                              f"{(result.stderr or result.stdout)[-2000:]}")
 
     def _load_config(self):
         config = Config()

@@ -116,8 +116,11 @@ def load(course_root=None, overrides=()):
             except tomllib.TOMLDecodeError as error:
                 raise ConfigError(f"{path}: {error}") from None
             for table, settings in data.items():
+                if table == "prepare":  # read by grader.course.Course.prepare
+                    continue
                 if table not in _TABLES:
-                    raise ConfigError(f"{path}: unknown table [{table}]; known: limits, sandbox")
+                    raise ConfigError(f"{path}: unknown table [{table}]; known: limits, "
+                                      "sandbox, prepare")
                 for name, value in settings.items():
                     values[table][name] = _coerce(_TABLES[table], name, value, str(path))
     for item in overrides:

@@ -1,0 +1,234 @@
+"""Give a later notebook the functions written in earlier ones, so that a mistake costs once.
+
+Notebook 4 builds the U-Net from `conv_block` (notebook 2) and `upsampling_block`
+(notebook 3); notebook 5 trains it on data loaded by the functions of notebook 1. Where
+those functions come from depends on who runs the notebook:
+
+- a student, working interactively: from the student's *own* saved notebooks in the same
+  folder (`course.notebook_code.load_definitions` reads their definitions without running
+  them), so the course builds on the student's work;
+- nbgrader, grading (it sets NBGRADER_EXECUTION): from the instructor's reference solution
+  (`reference_source`), so that each graded function is tested on its own and a wrong
+  `conv_block` loses the points of `conv_block` only, not those of `unet_model` too.
+
+A function that cannot be loaded (notebook missing, cell never saved, name misspelt) becomes
+a stand-in that raises `EarlierFunctionMissing`, a NotImplementedError, with what to do; the
+notebook keeps running and the cells that need it say so (see `when_done`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from course.notebook_code import NotebookCodeError, load_definitions
+
+GRADING_ENV = "NBGRADER_EXECUTION"
+
+# Which notebook defines each function that a later notebook uses.
+DEFINED_IN = {
+    "pair_files": "01_data",
+    "decode_image": "01_data",
+    "decode_mask": "01_data",
+    "resize_pair": "01_data",
+    "load_pair": "01_data",
+    "split_pairs": "01_data",
+    "make_dataset": "01_data",
+    "conv_block": "02_encoder",
+    "upsampling_block": "03_decoder",
+    "transposed_output_size": "03_decoder",
+    "transposed_conv2d": "03_decoder",
+    "unet_model": "04_unet",
+}
+
+# A notebook's functions may call those of earlier notebooks: load those first, into the
+# same namespace (unet_model calls conv_block and upsampling_block).
+NEEDS = {
+    "04_unet": ("02_encoder", "03_decoder"),
+}
+
+
+class EarlierFunctionMissing(NotImplementedError):
+    """An earlier notebook's function could not be loaded; the message says how to fix it."""
+
+
+def grading():
+    """Is nbgrader running this notebook (autograde or validate)?"""
+    return bool(os.environ.get(GRADING_ENV))
+
+
+def reference_source(names):
+    """The instructor's reference functions, {name: function}, used while grading.
+
+    This is the one place that decides where reference code comes from while grading:
+    course.reference reads the nbgrader source notebooks (COURSE_SOURCE_DIR redirects it).
+    """
+    from course.reference import reference_function  # noqa: PLC0415
+
+    return {name: reference_function(name) for name in names}
+
+
+def _notebooks_for(names):
+    """The notebook stems to load, in course order, for these function names."""
+    unknown = [name for name in names if name not in DEFINED_IN]
+    if unknown:
+        raise KeyError(f"earlier_functions: no earlier notebook defines {', '.join(unknown)}; "
+                       f"known: {', '.join(DEFINED_IN)}")
+    stems = set()
+    for name in names:
+        stem = DEFINED_IN[name]
+        stems.add(stem)
+        stems.update(NEEDS.get(stem, ()))
+    return sorted(stems)
+
+
+def _stand_in(name, reason):
+    """A function that raises EarlierFunctionMissing with `reason` when called."""
+    def missing(*args, **kwargs):
+        raise EarlierFunctionMissing(reason)
+
+    missing.__name__ = name
+    missing.__qualname__ = name
+    missing.__doc__ = f"Stand-in: {reason}"
+    missing.missing_reason = reason
+    return missing
+
+
+def _missing_reason(name, stem, folder, error):
+    return (f"{name} could not be loaded from your notebook {stem}.ipynb in {folder} ({error}). "
+            f"Open {stem}.ipynb, run the cell that defines {name}, save the notebook "
+            f"(Ctrl+S), then run again the cell here that loads the earlier functions.")
+
+
+def own_functions(names, folder=None):
+    """The student's own functions, {name: function}, read from the saved notebooks in `folder`.
+
+    Notebooks are loaded in course order into one namespace, so that `unet_model` finds
+    the student's `conv_block`. A function that cannot be loaded becomes a stand-in that
+    raises EarlierFunctionMissing (a NotImplementedError) saying what to do.
+    """
+    folder = Path.cwd() if folder is None else Path(folder)
+    stems = _notebooks_for(names)
+    namespace = {"__name__": "earlier_notebooks"}
+    problems = {}
+    for stem in stems:
+        path = folder / f"{stem}.ipynb"
+        try:
+            load_definitions(path, namespace=namespace)
+        except NotebookCodeError as error:
+            problems[stem] = str(error)
+        except Exception as error:  # a definition that fails to execute, e.g. a bad import
+            problems[stem] = f"{type(error).__name__}: {error}"
+    functions = {}
+    for name in names:
+        stem = DEFINED_IN[name]
+        if callable(namespace.get(name)) and stem not in problems:
+            functions[name] = namespace[name]
+            continue
+        error = problems.get(stem) or f"{stem}.ipynb defines no function named {name}"
+        functions[name] = _stand_in(name, _missing_reason(name, stem, folder, error))
+    return functions
+
+
+def earlier_functions(*names, folder=None, quiet=False):
+    """The functions `names` from earlier notebooks: the student's own, or the reference while grading.
+
+    Args:
+        *names: function names, e.g. "conv_block", "upsampling_block".
+        folder: where the student's notebooks are (default: the current folder, which is
+            the notebook's own folder in Jupyter).
+        quiet: print nothing.
+
+    Returns:
+        The function for a single name, else a tuple in the order asked.
+    """
+    if not names:
+        raise TypeError("earlier_functions() needs at least one function name")
+    names = list(names)
+    if grading():
+        functions = reference_source(names)
+        message = (f"Grading: using the reference {', '.join(names)}, so that each function is "
+                   f"graded on its own.")
+    else:
+        functions = own_functions(names, folder)
+        missing = [name for name in names if getattr(functions[name], "missing_reason", None)]
+        found = [name for name in names if name not in missing]
+        parts = []
+        if found:
+            parts.append("Using your own " + ", ".join(
+                f"{name} ({DEFINED_IN[name]}.ipynb)" for name in found) + ".")
+        for name in missing:
+            parts.append(f"Not found: {functions[name].missing_reason}")
+        message = "\n".join(parts)
+    if not quiet:
+        print(message)
+    result = tuple(functions[name] for name in names)
+    return result[0] if len(result) == 1 else result
+
+
+def unfinished_function(error):
+    """The name of the function that raised `error` (the innermost frame), e.g. "conv_block"."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if isinstance(error, EarlierFunctionMissing) or not frames:
+        return None
+    return frames[-1].name
+
+
+def _origin(frame_summary):
+    """' (from 02_encoder.ipynb)' for code loaded from another notebook, else ''."""
+    filename = frame_summary.filename
+    if filename.startswith("<definitions from "):
+        return f" (from {filename[len('<definitions from '):-1]})"
+    return ""
+
+
+def describe_unfinished(error, needed_by=None, rerun="run this test again"):
+    """A sentence about a NotImplementedError: which function is unfinished and what to do.
+
+    Args:
+        error: the NotImplementedError (its traceback says which function raised it).
+        needed_by: the function the caller called, when it may differ from the one that raised.
+        rerun: what to do once the function is written ("run this test again").
+    """
+    if isinstance(error, EarlierFunctionMissing):
+        return str(error)
+    frames = traceback.extract_tb(error.__traceback__)
+    where = frames[-1] if frames else None
+    name = where.name if where else needed_by
+    origin = _origin(where) if where else ""
+    if origin:  # defined in an earlier notebook, loaded by earlier_functions
+        notebook = origin[len(" (from "):-1]
+        fix = (f"finish it in {notebook}, save that notebook (Ctrl+S), run here the cell that loads "
+               f"the earlier functions, then {rerun}.")
+    else:
+        fix = f"replace that line with your code, run its cell, then {rerun}."
+    if needed_by and name and name != needed_by:
+        return (f"{needed_by} calls {name}{origin}, which is not written yet (it still raises "
+                f"NotImplementedError): {fix}")
+    label = name or needed_by or "this function"
+    return f"{label}{origin} is not written yet: its cell still says `raise NotImplementedError()`; {fix}"
+
+
+@contextlib.contextmanager
+def when_done(*names):
+    """Run a cell's body only as far as the student's functions allow.
+
+    A demo cell that uses a function the student has not written yet would crash with
+    NotImplementedError; inside `with when_done("conv_block"):` it prints what is missing and
+    carries on. A NameError counts too: it means an earlier cell stopped this way, so the
+    variable it would have made does not exist. Any other error is raised as usual.
+    """
+    needed = ", ".join(names) if names else "an unfinished function"
+    try:
+        yield
+    except NotImplementedError as error:
+        detail = describe_unfinished(error, rerun="run this cell again")
+        print(f"(This cell needs {needed}; it will show its result once that works.)\n{detail}",
+              file=sys.stdout)
+    except NameError as error:
+        print(f"(This cell needs {needed} and the results of the cells above: {error}. Run the cells "
+              f"above first; if one of them said that a function is not written yet, finish that "
+              f"function.)", file=sys.stdout)

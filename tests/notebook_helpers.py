@@ -1,0 +1,162 @@
+"""Helpers for the tests that run, release and grade the course notebooks (plain functions)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+from course.notebook_code import load_definitions
+from course.reference import source_notebooks
+
+REPO = Path(__file__).resolve().parents[1]
+SOURCE_DIR = REPO / "grader" / "source" / "unet"
+NOTEBOOKS_DIR = REPO / "notebooks"
+NOTEBOOK_NAMES = [path.name for path in sorted(SOURCE_DIR.glob("[0-9][0-9]_*.ipynb"))]
+
+SOLUTION_REGION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.DOTALL)
+HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.DOTALL)
+
+
+def nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def is_test_cell(cell):
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def cell_text(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def function_under_test(cells, index):
+    """The graded function a test cell tests: the nearest solution cell above it."""
+    for cell in reversed(cells[:index]):
+        if nbgrader_meta(cell).get("solution"):
+            return nbgrader_meta(cell)["grade_id"]
+    raise AssertionError(f"test cell {index} has no solution cell above it")
+
+
+def kernel_environment(**changes):
+    """os.environ for a notebook kernel: the repository importable, plus `changes`."""
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environment.get("PYTHONPATH")]))
+    environment.setdefault("NO_COLOR", "1")
+    environment.update(changes)
+    return environment
+
+
+def execute_notebook(path, allow_errors, timeout=600, **environment):
+    """Execute a notebook in its own folder with nbclient; return (notebook, seconds).
+
+    The kernel inherits os.environ with `environment` added (e.g. COURSE_FAST="1").
+    """
+    from nbclient import NotebookClient  # noqa: PLC0415
+
+    notebook = nbformat.read(path, as_version=4)
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(kernel_environment(**environment))
+    try:
+        start = time.perf_counter()
+        NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                       resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+        seconds = time.perf_counter() - start
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return notebook, seconds
+
+
+def errors_of(notebook):
+    """[(cell index, cell, error output)] for every cell that raised."""
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append((index, cell, output))
+    return found
+
+
+def copy_notebooks(source_dir, target_dir):
+    """Copy the NN_*.ipynb notebooks of a folder; return the target folder."""
+    target_dir = Path(target_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for path in sorted(Path(source_dir).glob("[0-9][0-9]_*.ipynb")):
+        shutil.copy2(path, target_dir / path.name)
+    return target_dir
+
+
+def patch_solution(notebook, grade_id, old, new):
+    """Replace `old` by `new` in the solution cell `grade_id` of a notebook dict (old must occur)."""
+    for cell in notebook["cells"]:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            text = cell_text(cell)
+            assert old in text, f"patch text not in solution cell {grade_id}: {old!r}"
+            cell["source"] = text.replace(old, new, 1)
+            return notebook
+    raise AssertionError(f"no cell {grade_id}")
+
+
+def wrong_solution(tmp_path, grade_id, old, new, name=None):
+    """The reference solution with one edit in the solution cell `grade_id`: a wrong student.
+
+    Returns the function `name` (default: grade_id), loaded with every source notebook's
+    definitions, the patched one included.
+    """
+    folder = Path(tmp_path) / f"wrong-{grade_id}"
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for source in source_notebooks():
+        notebook = json.loads(source.read_text(encoding="utf-8"))
+        if any(nbgrader_meta(cell).get("grade_id") == grade_id for cell in notebook["cells"]):
+            patch_solution(notebook, grade_id, old, new)
+        target = folder / source.name
+        target.write_text(json.dumps(notebook), encoding="utf-8")
+        paths.append(target)
+    return load_definitions(paths, names=[name or grade_id])[name or grade_id]
+
+
+def solved_submission(release_dir, source_dir, target_dir, patches=()):
+    """Release notebooks with the source's solution cells put back: a student who solved everything.
+
+    `patches` are (grade_id, old, new) edits applied to the solution cells afterwards, to
+    make a deliberately wrong submission.
+    """
+    target_dir = Path(target_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    for release in sorted(Path(release_dir).glob("[0-9][0-9]_*.ipynb")):
+        notebook = json.loads(release.read_text(encoding="utf-8"))
+        source = json.loads((Path(source_dir) / release.name).read_text(encoding="utf-8"))
+        solutions = {nbgrader_meta(cell)["grade_id"]: cell_text(cell)
+                     for cell in source["cells"] if nbgrader_meta(cell).get("solution")}
+        for cell in notebook["cells"]:
+            grade_id = nbgrader_meta(cell).get("grade_id")
+            if grade_id in solutions:
+                cell["source"] = solutions[grade_id]
+        for grade_id, old, new in patches:
+            if grade_id in solutions:
+                patch_solution(notebook, grade_id, old, new)
+        (target_dir / release.name).write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    return target_dir
+
+
+def run_nbgrader(course_root, *arguments, timeout=3600):
+    """Run `python -m nbgrader ...` in a course root; return the CompletedProcess (checked)."""
+    environment = kernel_environment()
+    environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment.get("PATH", "")])
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *arguments, f"--CourseDirectory.root={course_root}"],
+                            cwd=course_root, env=environment, capture_output=True, text=True, timeout=timeout,
+                            check=False)
+    assert result.returncode == 0, f"nbgrader {' '.join(arguments)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
