@@ -27,7 +27,7 @@ import numpy as np
 from test_utils.compare import explain
 from test_utils.display import green
 from test_utils.layer_table import summary
-from test_utils.tables import TABLES, describe_call, reference_table
+from test_utils.tables import TABLES, reference_table
 
 
 # --------------------------------------------------------------------------------------
