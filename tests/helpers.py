@@ -11,7 +11,7 @@ def mutated_solution(tmp_path, notebook_stem, replacements, names):
     """The reference solution with some text replaced: a deliberately wrong student.
 
     Copies every source notebook to tmp_path, applies `replacements` (pairs of old, new;
-    each old text must occur) to the code cells of `notebook_stem`, and loads `names`.
+    each old text must occur in a code cell) to `notebook_stem`, and loads `names`.
     Building wrong models from the one source of the solution keeps a single copy of it.
     """
     paths = []
@@ -21,6 +21,8 @@ def mutated_solution(tmp_path, notebook_stem, replacements, names):
             for old, new in replacements:
                 hits = 0
                 for cell in notebook["cells"]:
+                    if cell["cell_type"] != "code":  # narrative may quote the same code
+                        continue
                     text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
                     if old in text:
                         hits += 1
