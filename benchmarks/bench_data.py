@@ -10,7 +10,6 @@ prints pairs per second, wall time and disk size; then the tiny set the tests us
 
 import argparse
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import machine_line  # noqa: E402
 from course import scenes  # noqa: E402
 from course.data import check_pairs, pair_files  # noqa: E402
 from course.data_setup import folder_size  # noqa: E402
@@ -51,8 +51,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     cores = os.cpu_count() or 1
-    print(f"{platform.node()}: {cores} CPU cores, Python {platform.python_version()}, "
-          f"load average {os.getloadavg()[0]:.1f} at the start")
+    print(f"{machine_line()}; load average {os.getloadavg()[0]:.1f} at the start")
     times, cpus, sizes = [], [], []
     for _ in range(args.repeats):
         wall, cpu, size, folder = timed_generation(args.count, args.height, args.width, args.seed, args.workers)

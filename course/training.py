@@ -80,12 +80,26 @@ def fit(model, train_dataset, validation_dataset, epochs, verbose=None):
     if verbose is None:
         verbose = 2 if fast_mode() else 1
     start = time.perf_counter()
+    build_optimizer(model)
     # shuffle=False: the training dataset shuffles itself (Keras would only warn about it).
     history = model.fit(train_dataset, validation_data=validation_dataset, epochs=epochs, verbose=verbose,
                         shuffle=False)
     seconds = time.perf_counter() - start
     print(f"Trained {epochs} epoch(s) in {seconds / 60:.1f} min ({seconds / max(epochs, 1):.0f} s per epoch).")
     return history
+
+
+def build_optimizer(model):
+    """Create the optimizer's slots (Adam's moments) now, outside the traced training step.
+
+    Keras otherwise creates them while it traces the first step, about 27 ms per variable on
+    a 2-core CPU (2.5 s for a U-Net's 96 slots); created here they take 0.1 s. Training is
+    the same either way. Does nothing for a model that is not compiled or already built.
+    """
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None or getattr(optimizer, "built", True) or not hasattr(optimizer, "build"):
+        return
+    optimizer.build(model.trainable_variables)
 
 
 def plot_history(history, size=(10, 3.6)):

@@ -162,7 +162,10 @@ def _test_reason(cell):
         return text if len(text) <= 400 else text[:397] + "..."
     for out in cell.get("outputs", []):
         if out.get("output_type") == "stream" and out.get("name") == "stderr":
-            first = (out.get("text") or "").strip().splitlines()[:1]
+            text = out.get("text") or ""
+            if isinstance(text, list):  # a notebook file may store multi-line text as a list of lines
+                text = "".join(text)
+            first = text.strip().splitlines()[:1]
             return ("the test wrote to stderr, which nbgrader counts as a failure: "
                     + (first[0][:200] if first else ""))
     return ""

@@ -55,3 +55,40 @@ def test_stopwatch_is_silent_when_the_block_fails(capsys):
         with training.Stopwatch("work"):
             raise RuntimeError
     assert capsys.readouterr().out == ""
+
+
+def _small_model():
+    import course.tensorflow_setup  # noqa: F401, PLC0415
+    import tensorflow as tf  # noqa: PLC0415
+
+    inputs = tf.keras.Input((8, 8, 3))
+    return tf.keras.Model(inputs, tf.keras.layers.Conv2D(4, 3, padding="same")(inputs))
+
+
+def test_build_optimizer_creates_adams_slots_before_training():
+    """Does build_optimizer create Adam's moments (two per weight) eagerly, and is training unchanged?"""
+    import numpy as np  # noqa: PLC0415
+    import tensorflow as tf  # noqa: PLC0415
+
+    images = np.random.default_rng(0).random((2, 8, 8, 3), dtype=np.float32)
+    masks = np.random.default_rng(1).integers(0, 4, (2, 8, 8, 1))
+    losses = []
+    for prebuild in (False, True):
+        tf.keras.utils.set_random_seed(0)
+        model = _small_model()
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        if prebuild:
+            assert not model.optimizer.built
+            training.build_optimizer(model)
+            assert model.optimizer.built
+            slots = [v for v in model.optimizer.variables if "iteration" not in v.path and "learning_rate" not in v.path]
+            assert len(slots) == 2 * len(model.trainable_variables)
+        losses.append(model.fit(images, masks, epochs=3, verbose=0).history["loss"])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+
+
+def test_build_optimizer_leaves_an_uncompiled_model_alone():
+    """Is build_optimizer a no-op on a model without an optimizer?"""
+    model = _small_model()
+    training.build_optimizer(model)
+    assert getattr(model, "optimizer", None) is None

@@ -312,3 +312,13 @@ def test_without_root_the_same_submissions_get_the_same_grades(corpus, fresh_cou
     assert "reduced isolation (not root)" in process.stdout
     expected = {key: score for key, score in corpus.scores.items() if key[0] in subset}
     assert gradebook_scores(fresh_course) == expected
+
+
+@pytest.mark.parametrize("text", ["UserWarning: careful\nmore\n", ["UserWarning: careful\n", "more\n"]])
+def test_a_test_cell_that_wrote_to_stderr_gets_the_first_line_as_its_reason(text):
+    """Executed notebooks read as JSON keep multi-line output as a list of lines: both forms work."""
+    from grader.autograde import _test_reason
+
+    cell = {"outputs": [{"output_type": "stream", "name": "stderr", "text": text}]}
+    assert _test_reason(cell) == ("the test wrote to stderr, which nbgrader counts as a failure: "
+                                  "UserWarning: careful")
