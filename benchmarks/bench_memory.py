@@ -129,8 +129,13 @@ def grading_worker():
                                    cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
         def worker_group(member):
-            # the parent itself is not the worker; everything below it is (worker, kernels)
-            return None if member.pid == process.pid else "worker"
+            """The grader's child that `member` descends from: a worker (or the prepare step)."""
+            if member.pid == process.pid:
+                return None
+            for ancestor in [member, *member.parents()]:
+                if ancestor.ppid() == process.pid:
+                    return ancestor.pid
+            return None
 
         sampler = TreeSampler(process.pid, worker_group)
         sampler.start()
@@ -145,7 +150,7 @@ def grading_worker():
         if record is not None:
             data = json.loads(record.read_text())
             peaks = {name: entry.get("peak_memory_mb") for name, entry in data.get("notebooks", {}).items()}
-    return sampler.peaks.get("worker", 0), peaks, seconds
+    return max(sampler.peaks.values(), default=0), peaks, seconds
 
 
 def main(argv=None):

@@ -213,3 +213,24 @@ def test_the_launcher_reports_a_failed_setup(tmp_path):
                              capture_output=True, text=True, timeout=30)
     assert process.returncode == 97
     assert "failed while entering the working folder" in process.stderr
+
+
+def test_memory_watch_does_not_count_pages_that_forks_share(monkeypatch):
+    """Over the limit by resident size but not by proportional size (forks sharing pages): no kill."""
+    monkeypatch.setattr(sandbox, "_resident_memory", lambda pid: 80 * 2**20)
+    monkeypatch.setattr(sandbox, "_proportional_memory", lambda pid: 20 * 2**20)
+    forks = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) for _ in range(2)]
+    watch = MemoryWatch(100, interval=0.02)
+    watch._pids = lambda: [p.pid for p in forks]
+    watch.start()
+    try:
+        time.sleep(0.5)
+        assert watch.tripped is None and all(p.poll() is None for p in forks)
+        assert watch.peak == 40 * 2**20  # 2 x 80 MiB resident is over 100: decided on 2 x 20 MiB
+        monkeypatch.setattr(sandbox, "_proportional_memory", lambda pid: 60 * 2**20)
+        assert forks[0].wait(timeout=10) == -signal.SIGKILL and "memory limit exceeded" in watch.tripped
+    finally:
+        watch.stop()
+        for p in forks:
+            if p.poll() is None:
+                p.kill()
