@@ -14,7 +14,8 @@ Besides wall time per submission it prints the CPU seconds each contender spent 
 process tree: workers and kernels) and how many cores that kept busy on average: on a small
 machine the CPU work, not the waiting, decides what a second worker can add.
 
-Prints a table and the two targets of issue 6; also writes benchmarks/results/grading-<assignment>.json.
+Prints a table, the slowest cells of one graded submission and the two targets of issue 6;
+also writes benchmarks/results/grading-<assignment>.json.
 """
 
 import argparse
@@ -67,6 +68,28 @@ def children_cpu():
     """CPU seconds (user + system) of this process's finished children and their descendants."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def slowest_cells(autograded, count=8):
+    """[seconds, notebook, first line] of the slowest code cells of one graded submission.
+
+    nbclient records when each cell started and finished in the cell's metadata.
+    """
+    from datetime import datetime
+
+    def moment(text):
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+    student = min(path for path in autograded.iterdir() if path.is_dir())
+    cells = []
+    for path in sorted(student.rglob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            timing = cell.get("metadata", {}).get("execution", {})
+            if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+                seconds = moment(timing["shell.execute_reply"]) - moment(timing["iopub.execute_input"])
+                source = "".join(cell["source"]).strip().splitlines()
+                cells.append([f"{seconds:.1f}", path.stem, (source[0] if source else "")[:70]])
+    return sorted(cells, key=lambda row: -float(row[0]))[:count]
 
 
 def timed(function):
@@ -167,6 +190,8 @@ def main(argv=None):
             cpu[label] = (children_cpu() - before) / n
             scores[label] = total_scores(workspace, assignment)
             print(f"  {label}: {seconds / n:.2f} s per submission, scores {scores[label]}", flush=True)
+            if label == serial:
+                slowest = slowest_cells(workspace / "autograded")
     if len({tuple(v) for v in scores.values()}) > 1:
         print(f"WARNING: the contenders disagree on the scores: {scores}")
 
@@ -186,6 +211,9 @@ def main(argv=None):
                       f"{used:.1f}" if used is not None else "", f"{used / value:.2f}" if used else ""])
     print_table(["", "s per submission", "x floor", "throughput vs serial", "CPU s per submission",
                  "cores busy"], table)
+    print("\nSlowest cells of one submission graded serially (from the executed notebooks):")
+    for seconds, notebook, first_line in slowest:
+        print(f"  {seconds:>5} s  {notebook:<14} {first_line}")
     ratio, speedup = rows[serial] / rows[FLOOR], rows[serial] / rows[parallel]
     print(f"\nTarget: serial within 1.3x the floor: {ratio:.2f}x, {'met' if ratio <= 1.3 else 'MISSED'}")
     print(f"Target: 2 workers at least 1.7x serial throughput: {speedup:.2f}x, "
