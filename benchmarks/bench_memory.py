@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import REPO, machine_line, print_table  # noqa: E402
 
-SOURCE = REPO / "grader" / "source" / "unet"
+SOURCE = REPO / "instructor" / "source" / "unet"
 TRAINING = SOURCE / "05_training.ipynb"
 GIB = 2**30
 PEAK_CELL = ("import resource\n"

@@ -1,6 +1,6 @@
 """The instructor's reference solution, loaded from the nbgrader source notebooks.
 
-The source notebooks in grader/source/<assignment>/ are the only place the solutions are
+The source notebooks in instructor/source/<assignment>/ are the only place the solutions are
 written. Everything else that needs a correct implementation (reference layer tables,
 benchmarks, tests of the checkers) gets it from here.
 """
@@ -18,7 +18,7 @@ ASSIGNMENT = "unet"
 def source_dir():
     """Folder of the source notebooks (COURSE_SOURCE_DIR overrides, for tests)."""
     override = os.environ.get("COURSE_SOURCE_DIR")
-    return Path(override) if override else REPO_ROOT / "grader" / "source" / ASSIGNMENT
+    return Path(override) if override else REPO_ROOT / "instructor" / "source" / ASSIGNMENT
 
 
 def source_notebooks():

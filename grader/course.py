@@ -20,7 +20,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from grader import limits as limits_module
 
-DEFAULT_ROOT = Path(__file__).resolve().parent
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "instructor"
 DEFAULT_ASSIGNMENT = "unet"
 STATE_DIR = "autograde-results"  # per-student grading records, beside nbgrader's folders
 

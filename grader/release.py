@@ -29,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-COURSE_ROOT = REPO_ROOT / "grader"
+COURSE_ROOT = REPO_ROOT / "instructor"
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 ASSIGNMENT = "unet"
 NOTEBOOK_PATTERN = "[0-9][0-9]_*.ipynb"

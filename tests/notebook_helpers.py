@@ -17,7 +17,7 @@ from course.notebook_code import load_definitions
 from course.reference import source_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
-SOURCE_DIR = REPO / "grader" / "source" / "unet"
+SOURCE_DIR = REPO / "instructor" / "source" / "unet"
 NOTEBOOKS_DIR = REPO / "notebooks"
 NOTEBOOK_NAMES = [path.name for path in sorted(SOURCE_DIR.glob("[0-9][0-9]_*.ipynb"))]
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.grader.support import REPO, run_grader
 
-SOURCE = REPO / "grader" / "source" / "unet"
+SOURCE = REPO / "instructor" / "source" / "unet"
 BLANK = REPO / "notebooks"
 NOTEBOOKS = ["01_data", "02_encoder", "03_decoder", "04_unet", "05_training"]
 
