@@ -15,6 +15,9 @@ import os
 import time
 from dataclasses import dataclass, replace
 
+from course.experiments import class_weights, flip_augment, training_data, with_class_weights  # noqa: F401
+from course.schedule import learning_rate, plot_schedule  # noqa: F401
+
 FAST_ENV = ("NBGRADER_EXECUTION", "COURSE_FAST")
 
 
@@ -33,8 +36,14 @@ class TrainingSettings:
 
     n_train: training pairs used (None = all of the training split).
     n_filters: filters of the U-Net's first level (the default model has 32).
-    epochs, batch_size, learning_rate: as in model.fit and Adam.
-    validation_fraction, seed: for split_pairs and the shuffle.
+    epochs, batch_size: as in model.fit.
+    learning_rate: Adam's learning rate; with a schedule, its peak.
+    validation_fraction, seed: for split_pairs, the shuffle and the augmentation.
+    schedule: "cosine" (linear warm-up, then cosine decay to 0; `course.schedule`) or "constant".
+    warmup_epochs: length of the warm-up, in epochs.
+    augment: flip each training pair left-right at random (image and mask together).
+    class_weighting: None, or "sqrt" / "median": per-pixel loss weights from class frequencies.
+    keep_best: restore, at the end of fit, the weights of the epoch with the best validation mean IoU.
     """
 
     n_train: int | None
@@ -44,6 +53,11 @@ class TrainingSettings:
     learning_rate: float
     validation_fraction: float = 0.2
     seed: int = 0
+    schedule: str = "cosine"
+    warmup_epochs: float = 1.0
+    augment: bool = False
+    class_weighting: str | None = None
+    keep_best: bool = True
 
 
 # A 2-core laptop CPU: see notebook 5 for the measured time and mean IoU.
@@ -68,25 +82,117 @@ def data_folder():
     return data_setup.ensure_dataset()
 
 
-def fit(model, train_dataset, validation_dataset, epochs, verbose=None):
-    """model.fit with a progress bar, and the wall time printed at the end.
+def fit(model, train_dataset, validation_dataset, epochs, verbose=None, *, keep_best=True, callbacks=()):
+    """model.fit with a progress bar, validation mean IoU every epoch, and the wall time at the end.
 
-    The progress bar is Keras's own (one bar per epoch, updated in place). In fast mode,
-    where nobody watches, each epoch prints a single line instead.
+    After every epoch the validation set is predicted once: val_loss, val_accuracy and
+    val_mean_iou (over the whole set, from one confusion matrix) go into the history. With
+    keep_best, the weights of the epoch with the best val_mean_iou are restored at the end.
+    The progress bar is Keras's own; in fast mode, where nobody watches, each epoch prints
+    a single line instead.
 
     Returns:
-        The Keras History (its `.history` dict holds loss, accuracy, val_loss, val_accuracy).
+        The Keras History (its `.history` dict holds loss, accuracy, val_loss, val_accuracy,
+        val_mean_iou).
     """
     if verbose is None:
         verbose = 2 if fast_mode() else 1
     start = time.perf_counter()
     build_optimizer(model)
+    keeper = validation_keeper(validation_dataset, restore=keep_best, verbose=verbose)
     # shuffle=False: the training dataset shuffles itself (Keras would only warn about it).
-    history = model.fit(train_dataset, validation_data=validation_dataset, epochs=epochs, verbose=verbose,
-                        shuffle=False)
+    # The keeper validates; Keras gets no validation_data, so the set is predicted once per epoch.
+    history = model.fit(train_dataset, epochs=epochs, verbose=verbose, shuffle=False,
+                        callbacks=[keeper, *callbacks])
     seconds = time.perf_counter() - start
     print(f"Trained {epochs} epoch(s) in {seconds / 60:.1f} min ({seconds / max(epochs, 1):.0f} s per epoch).")
+    if keeper.restored is not None:
+        epoch, best, last = keeper.restored
+        print(f"Kept the weights of epoch {epoch} (validation mean IoU {best:.3f}; the last epoch had {last:.3f}).")
     return history
+
+
+def evaluate(model, dataset):
+    """Predict a dataset of (images, masks) once: loss, pixel accuracy, mean IoU and the confusion matrix.
+
+    The mean IoU is over the whole set (one confusion matrix accumulated over all batches),
+    classes absent from both truth and prediction left out, as `course.metrics` defines it.
+    """
+    import numpy as np  # noqa: PLC0415
+
+    from course.metrics import iou_from_confusion  # noqa: PLC0415
+
+    step = _evaluation_step(model)
+    total_loss, count, matrix = 0.0, 0, None
+    for images, masks in dataset:
+        loss, confusion = step(images, masks)
+        n = int(images.shape[0])
+        total_loss += float(loss) * n
+        count += n
+        matrix = confusion.numpy() if matrix is None else matrix + confusion.numpy()
+    ious = iou_from_confusion(matrix)
+    return {"loss": total_loss / count, "accuracy": float(np.trace(matrix) / matrix.sum()),
+            "mean_iou": float(np.nanmean(ious)), "ious": ious, "confusion": matrix}
+
+
+def _evaluation_step(model):
+    step = getattr(model, "_course_evaluation_step", None)
+    if step is not None:
+        return step
+    import tensorflow as tf  # noqa: PLC0415
+
+    loss_function = model.loss if callable(getattr(model, "loss", None)) else \
+        tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    @tf.function(reduce_retracing=True)
+    def step(images, masks):
+        logits = model(images, training=False)
+        n_classes = tf.shape(logits)[-1]
+        truth = tf.reshape(tf.cast(masks, tf.int32), [-1])
+        predicted = tf.reshape(tf.argmax(logits, axis=-1, output_type=tf.int32), [-1])
+        counts = tf.math.bincount(truth * n_classes + predicted, minlength=n_classes * n_classes,
+                                  maxlength=n_classes * n_classes, dtype=tf.int64)
+        return loss_function(masks, logits), tf.reshape(counts, [n_classes, n_classes])
+
+    model._course_evaluation_step = step
+    return step
+
+
+def validation_keeper(validation_dataset, restore=True, verbose=0):
+    """A Keras callback: after every epoch, evaluate on the validation set and keep the best weights.
+
+    It writes val_loss, val_accuracy and val_mean_iou into the epoch's logs (so the History and
+    the progress bar show them). It tracks val_mean_iou, the measure the course grades a model
+    by: the validation loss keeps falling for the large classes while thin classes are still
+    being learned, and rises when the model grows over-confident on a few pixels although the
+    masks improve. With restore, the weights of the best epoch are put back at the end of fit
+    (`.restored` then holds (best epoch, its mean IoU, the last epoch's mean IoU), or None when
+    the last epoch was the best).
+    """
+    import tensorflow as tf  # noqa: PLC0415
+
+    class ValidationKeeper(tf.keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.best, self.best_epoch, self.best_weights, self.last, self.restored = -1.0, None, None, None, None
+
+        def on_epoch_end(self, epoch, logs=None):
+            result = evaluate(self.model, validation_dataset)
+            if logs is not None:
+                logs.update({"val_loss": result["loss"], "val_accuracy": result["accuracy"],
+                             "val_mean_iou": result["mean_iou"]})
+            self.last = result["mean_iou"]
+            if self.last > self.best:
+                self.best, self.best_epoch = self.last, epoch + 1
+                if restore:
+                    self.best_weights = [w.copy() for w in self.model.get_weights()]
+
+        def on_train_end(self, logs=None):
+            if restore and self.best_weights is not None and self.last < self.best:
+                self.model.set_weights(self.best_weights)
+                self.restored = (self.best_epoch, self.best, self.last)
+
+    return ValidationKeeper()
 
 
 def build_optimizer(model):
@@ -102,11 +208,13 @@ def build_optimizer(model):
     optimizer.build(model.trainable_variables)
 
 
-def plot_history(history, size=(10, 3.6)):
-    """Loss and accuracy per epoch, training and validation, side by side.
+def plot_history(history, size=None, schedule=None, steps_per_epoch=None):
+    """Loss and accuracy per epoch, training and validation; with a schedule, the learning rate beside.
 
     Args:
         history: a Keras History, or its `.history` dict.
+        schedule: the learning rate given to the optimizer (a schedule or a float), to draw
+            per step in a third panel; steps_per_epoch is then needed to put it on the epoch axis.
 
     Returns:
         The matplotlib Figure.
@@ -114,7 +222,8 @@ def plot_history(history, size=(10, 3.6)):
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
     values = getattr(history, "history", history)
-    figure, axes = plt.subplots(1, 2, figsize=size)
+    panels = 2 if schedule is None else 3
+    figure, axes = plt.subplots(1, panels, figsize=size or (5 * panels, 3.6))
     for axis, metric, label in ((axes[0], "loss", "loss (cross-entropy)"), (axes[1], "accuracy", "pixel accuracy")):
         train = values.get(metric, [])
         validation = values.get(f"val_{metric}", [])
@@ -122,6 +231,10 @@ def plot_history(history, size=(10, 3.6)):
         axis.plot(epochs, train, "o-", label="training")
         if validation:
             axis.plot(range(1, len(validation) + 1), validation, "s--", label="validation")
+        if metric == "accuracy" and values.get("val_mean_iou"):
+            axis.plot(range(1, len(values["val_mean_iou"]) + 1), values["val_mean_iou"], "^:",
+                      label="validation mean IoU")
+            label = "pixel accuracy, mean IoU"
         axis.set_xlabel("epoch")
         axis.set_ylabel(label)
         axis.set_title(label.capitalize())
@@ -129,6 +242,9 @@ def plot_history(history, size=(10, 3.6)):
         axis.legend()
         if len(train) <= 20:
             axis.set_xticks(list(epochs))
+    if schedule is not None:
+        epochs = len(values.get("loss", [])) or 1
+        plot_schedule(schedule, steps_per_epoch, epochs, axis=axes[2])
     figure.tight_layout()
     return figure
 
