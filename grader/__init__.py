@@ -1,7 +1,8 @@
-"""The course's grader: one command per step on top of nbgrader (see grader/README.md).
+"""A grader for nbgrader courses: one command per step, safe in bulk (see grader/README.md).
 
-    python -m grader release | collect | autograde | feedback | export | check | limits
+    python -m grader release | collect | autograde | feedback | export | check | formgrader | limits
 
-This folder is also the nbgrader course root of the U-Net course (nbgrader_config.py,
-source/, and the working folders nbgrader creates).
+The tool knows no course: it is pointed at a course root (a folder with nbgrader_config.py
+and source/<assignment>/), whose configuration also holds the grader's own settings
+(grader/settings.py).
 """

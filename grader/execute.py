@@ -1,22 +1,22 @@
-"""nbgrader's Execute preprocessor, made to survive any notebook and say what happened.
+"""nbgrader's Execute preprocessor: the student's cells in the sandbox, every test cell by the judge.
 
-nbgrader's own `Execute` gives up on the whole submission when a kernel dies (segfault,
-`os._exit`, out of memory) or ignores an interrupt, and it keeps every byte a cell prints.
-`SandboxedExecute` subclasses it and changes only that:
+nbgrader's own `Execute` runs test cells in the student's kernel and scores them by their
+outputs, so the student's process decides its own grade. `SandboxedExecute` subclasses it
+and changes that:
 
 - the kernel starts in the sandbox (grader.sandbox) with the per-notebook limits;
-- a cell that passes the cell time limit is interrupted (nbgrader's behaviour); one that
-  ignores the interrupt, a dead kernel or a spent notebook budget stops the notebook: that
-  cell and every later code cell get an error output saying why, so their tests score 0
-  (nbgrader gives full points to a test cell without an error);
-- output beyond the per-cell and per-notebook caps is dropped, with a note in the cell;
-- before each test cell, the trusted checker modules are re-imported (grader/harness.py).
+- a test cell is never run in the kernel: the judge (grader.judge) runs it outside and asks
+  the kernel only for values; the cell's outputs are then exactly the judge's (its printed
+  lines, and an error output when it failed), so nbgrader's scoring of outputs gives the
+  judge's verdict whatever the student's code printed, displayed or wrote to stderr;
+- a cell that passes the cell time limit is interrupted; one that ignores the interrupt, a
+  dead kernel or a spent notebook budget stops the notebook: every later code cell gets an
+  error output saying why (their tests score 0);
+- output beyond the per-cell and per-notebook caps is dropped, with a note.
 
-What happened to each notebook is recorded in `SandboxedExecute.events[notebook]` for the
-grading report.
+What happened to each notebook is recorded in the context's `events[notebook]`.
 """
 
-import ast
 import json
 import signal
 import time
@@ -24,30 +24,37 @@ from pathlib import Path
 
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
-from nbgrader import utils as nbgrader_utils
 from nbgrader.preprocessors import Execute
 
+from grader import notebooks as nb
+from grader.judge import agent
+from grader.judge.probe import run_probe
 from grader.sandbox import SandboxKernelManager
 
-KERNEL_START_FAILED = "the kernel could not start"  # checked by grader.autograde
+KERNEL_START_FAILED = "the kernel could not start"
 CRASH_SIGNALS = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE, signal.SIGABRT}
+MESSAGE_LIMIT = 6000  # characters of a verdict shown in a cell
 
 
 class GradingContext:
     """What the worker hands to the preprocessor nbgrader creates (one per submission)."""
 
-    def __init__(self, job, limits, settings, source_notebooks=()):
+    def __init__(self, job, course, judge, templates, seed):
         self.job = job
-        self.limits = limits
-        self.settings = settings
-        self.source_notebooks = [Path(p) for p in source_notebooks]
+        self.limits = course.limits
+        self.settings = course.sandbox
+        self.judge_settings = course.judge
+        self.source_dir = course.source_dir
+        self.judge = judge
+        self.templates = templates  # {notebook name: released NotebookNode}
+        self.seed = seed
         self.events = {}  # notebook name -> list of {"kind", "cell", "message"}
         self.peak_memory = {}
 
 
-def error_output(ename, evalue):
+def error_output(ename, evalue, lines=None):
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
-                        traceback=[f"{ename}: {evalue}"])
+                        traceback=list(lines) if lines else [f"{ename}: {evalue}"])
 
 
 def _content_size(content):
@@ -59,48 +66,27 @@ def _content_size(content):
     return len(json.dumps(content, default=str))
 
 
-def names_used(source):
-    """Names a test cell reads: plain names and the roots of attribute chains."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return set()
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
-
-
-def write_reference(folder, source_notebooks, notebook_name, scope="all"):
-    """Write the reference definitions a graded kernel may use, one notebook each.
-
-    Later notebooks use correct versions of earlier graded functions (so that a mistake
-    costs points once), and checkers may compute expected values from the reference
-    solution. The kernel must not read the source notebooks (they hold the hidden tests),
-    so it gets a copy of their imports and definitions only: of every notebook
-    (scope "all", what test_utils.checks needs), or only of the notebooks before the one
-    being graded (scope "earlier": then no kernel can reach the solution it is graded on).
-    """
-    from course.notebook_code import definition_source
-
+def write_earlier(folder, source_notebooks, notebook_name):
+    """The definitions of the source notebooks BEFORE `notebook_name` (never its own or later)."""
     folder = Path(folder)
     for old in folder.glob("*.ipynb"):
         old.unlink()
     written = []
     for path in sorted(source_notebooks):
-        if scope == "earlier" and path.stem >= notebook_name:
+        if path.stem >= notebook_name:
             continue
-        source = "\n".join(line for line in definition_source(path).split("\n")
-                           if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
-        cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                "source": source}
-        notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+        notebook, error = nb.read(path)
+        if error:
+            continue
         target = folder / path.name
-        target.write_text(json.dumps(notebook), encoding="utf-8")
+        target.write_text(nb.writes(nb.definitions_notebook(notebook)), encoding="utf-8")
         target.chmod(0o644)
         written.append(path.name)
     return written
 
 
 class SandboxedExecute(Execute):
-    """Execute in the sandbox, never raise on what a notebook does, record what happened."""
+    """Execute in the sandbox, judge the test cells outside, never raise on what a notebook does."""
 
     context = None  # a GradingContext, set by the worker before nbgrader runs
 
@@ -114,14 +100,13 @@ class SandboxedExecute(Execute):
         ctx = self.context
         if ctx is not None and isinstance(km, SandboxKernelManager):
             extra_env = {}
-            if ctx.settings.reference_env and ctx.source_notebooks:
-                write_reference(ctx.job.reference, ctx.source_notebooks, self._notebook,
-                                ctx.settings.reference_scope)
-                extra_env[ctx.settings.reference_env] = str(ctx.job.reference)
+            if ctx.settings.earlier_env:
+                write_earlier(ctx.job.earlier, sorted(Path(ctx.source_dir).glob("*.ipynb")), self._notebook)
+                extra_env[ctx.settings.earlier_env] = str(ctx.job.earlier)
             km.use_sandbox(ctx.job, extra_env)
         return km
 
-    def preprocess(self, nb, resources=None, km=None):
+    def preprocess(self, nb_node, resources=None, km=None):
         ctx = self.context
         self._notebook = resources["nbgrader"]["notebook"] if resources else "notebook"
         self._events = [] if ctx is None else ctx.events.setdefault(self._notebook, [])
@@ -131,7 +116,8 @@ class SandboxedExecute(Execute):
         self._cell_bytes = 0
         self._notebook_bytes = 0
         self._cell_truncated = False
-        self._kernel_ready = False  # set by the first cell: the kernel started and answered
+        self._kernel_ready = False
+        self._code_so_far = []
         if ctx is not None:
             limits = ctx.limits
             self.timeout = int(max(1, limits.cell_timeout))
@@ -141,13 +127,11 @@ class SandboxedExecute(Execute):
             self.timeout_func = self._cell_timeout
             ctx.job.populate(resources.get("metadata", {}).get("path") or ".")
         try:
-            return super().preprocess(nb, resources, km)
+            return super().preprocess(nb_node, resources, km)
         except Exception as error:
             if ctx is not None and not self._kernel_ready:
-                # The kernel never answered: a problem of the grading machine, not of the
-                # notebook. Re-raised so that the submission is reported and retried later.
-                raise RuntimeError(f"{KERNEL_START_FAILED} ({type(error).__name__}: "
-                                   f"{error}); kernel log:\n{ctx.job.log_tail()}") from error
+                raise RuntimeError(f"{KERNEL_START_FAILED} ({type(error).__name__}: {error}); "
+                                   f"kernel log:\n{ctx.job.log_tail()}") from error
             raise
         finally:
             if ctx is not None:
@@ -199,8 +183,7 @@ class SandboxedExecute(Execute):
             if sig in CRASH_SIGNALS:
                 return f"the kernel crashed ({sig.name}: a fault in native code, e.g. a segmentation fault)"
             if sig == signal.SIGKILL:
-                return ("the kernel was killed (SIGKILL: usually out of memory, or a process "
-                        "or file size limit)")
+                return "the kernel was killed (SIGKILL: usually out of memory, or a process or file size limit)"
             return f"the kernel was killed by {sig.name}"
         if code == 97:
             return "the sandbox could not start the kernel (see the grader's log)"
@@ -224,8 +207,9 @@ class SandboxedExecute(Execute):
             self._stop(reason)
             cell.outputs = [error_output("NotRun", f"not run: {reason}")]
             return cell, self.resources
-        if nbgrader_utils.is_grade(cell) and self.context is not None:
-            self._restore_trusted(cell, index)
+        if nb.is_test(cell) and self.context is not None:
+            return self._judge_cell(cell, index), self.resources
+        self._code_so_far.append(cell.source)
         started = time.monotonic()
         try:
             cell = self.execute_cell(cell, index, store_history=True)
@@ -236,55 +220,79 @@ class SandboxedExecute(Execute):
             self._stop(f"an earlier cell stopped the kernel: {reason}")
         except CellTimeoutError:
             waited = time.monotonic() - started
-            reason = (f"the cell was still running after {waited:.0f} s and ignored the "
-                      f"interrupt; the kernel was stopped")
+            reason = f"the cell was still running after {waited:.0f} s and ignored the interrupt; the kernel was stopped"
             self._record("hung", index, reason)
             cell.outputs = list(cell.get("outputs", [])) + [error_output("CellTimeoutError", reason)]
             self._stop(f"an earlier cell did not stop: {reason}")
         else:
             if any(out.get("ename") == "CellTimeoutError" for out in cell.outputs):
-                self._record("timeout", index,
-                             f"the cell did not finish within {self._cell_timeout(cell)} s "
-                             f"and was interrupted")
+                self._record("timeout", index, f"the cell did not finish within {self._cell_timeout(cell)} s "
+                                               f"and was interrupted")
         return cell, self.resources
 
-    def _restore_trusted(self, cell, index):
-        """Run grader/harness.py in the kernel, silently, before a test cell."""
+    # The judge ---------------------------------------------------------------------------
+    def _judge_cell(self, cell, index):
         ctx = self.context
-        if not ctx.settings.trusted_modules or self.kc is None:
-            return
-        used = sorted(names_used(cell.source))
-        code = (f"__import__('runpy').run_path({ctx.job.harness_path!r})['restore']"
-                f"(globals(), {list(ctx.settings.trusted_modules)!r}, {used!r})")
+        template = ctx.templates.get(self._notebook)
+        grade_id = nb.grade_id(cell)
+        env = {"GRADER_SEED": str(ctx.seed), "GRADER_NOTEBOOK": self._notebook, "GRADER_CELL": grade_id,
+               "GRADER_SOURCE_DIR": str(ctx.source_dir), "NBGRADER_EXECUTION": "autograde"}
+        request = {"cell": grade_id, "source": cell.source, "env": env,
+                   "setup": nb.import_statements(template) if template is not None else [],
+                   "code": "\n\n".join(self._code_so_far)}
+        budget = self._cell_timeout(cell)
+        verdict = ctx.judge.grade_cell(request, self._answer_probe, timeout=budget)
+        outputs = []
+        if verdict.get("output"):
+            outputs.append(NotebookNode(output_type="stream", name="stdout",
+                                        text=nb.capture_text(verdict["output"], MESSAGE_LIMIT)))
+        if not verdict.get("passed"):
+            message = nb.capture_text(verdict.get("message") or "failed", MESSAGE_LIMIT)
+            kind = verdict.get("kind")
+            ename = {"fail": "TestFailed", "timeout": "CellTimeoutError"}.get(kind, "GraderError")
+            outputs.append(error_output(ename, message, message.split("\n")))
+            if kind in ("internal",):
+                self._record("judge", index, f"{grade_id}: {message.splitlines()[0][:300]}")
+        cell.outputs = outputs
+        cell.execution_count = None
+        return cell
+
+    def _answer_probe(self, message, remaining):
+        """Run one of the judge's probes in the kernel; the answer as the judge expects it."""
+        if self._stopped:
+            return {"ok": False, "error": {"type": "NoAnswer", "message": f"no answer: {self._stopped}",
+                                           "frames": [], "placeholder": False}}
+        limits = self.context.judge_settings
+        request = {"id": message["id"], "target": message.get("target"), "probe": message.get("probe"),
+                   "args": message.get("args", []), "kwargs": message.get("kwargs", {}),
+                   "max_bytes": limits.answer_mb * 2**20}
+        timeout = min(limits.probe_timeout, remaining)
+        outcome = run_probe(self, agent.kernel_code(request), timeout, limits.answer_mb * 2**20)
+        if outcome.dead:
+            reason = self._death_reason()
+            self._record("died", None, reason)
+            self._stop(f"the kernel stopped while answering a test: {reason}")
+            return _no_answer(f"the kernel stopped while answering ({reason})")
+        if outcome.hung:
+            self._record("hung", None, f"a test's call did not return within {timeout:.0f} s")
+            if outcome.killed:
+                self._stop("the kernel ignored the interrupt after a test's call timed out")
+            return _no_answer(f"it did not answer within {timeout:.0f} s (interrupted)")
+        if outcome.text is None:
+            return _no_answer("the kernel sent no answer (is the grader's probe blocked or its output redirected?)")
         try:
-            reply = self._silent_execute(code, ctx.limits.interrupt_grace + 30)
-        except Exception as error:  # noqa: BLE001
-            reply = {"content": {"status": "error", "ename": type(error).__name__,
-                                 "evalue": str(error)}}
-        if reply is None or reply["content"].get("status") != "ok":
-            content = (reply or {}).get("content", {})
-            self._record("tamper", index,
-                         "the checker modules could not be restored before this test cell "
-                         f"({content.get('ename', 'no reply')}: {content.get('evalue', '')})")
-
-    def _silent_execute(self, code, timeout):
-        from jupyter_core.utils import ensure_async, run_sync
-
-        async def wait():
-            msg_id = await ensure_async(self.kc.execute(code, silent=True, store_history=False))
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                try:
-                    msg = await self.kc.shell_channel.get_msg(timeout=1)
-                except Exception:  # noqa: BLE001 (queue.Empty: keep waiting)
-                    if not await self.kc.is_alive():
-                        return None
-                    continue
-                if msg["parent_header"].get("msg_id") == msg_id:
-                    return msg
-            return None
-
-        return run_sync(wait)()
+            reply = json.loads(outcome.text)
+        except ValueError:
+            return _no_answer("the kernel's answer is not valid data")
+        if not isinstance(reply, dict) or reply.get("id") != message["id"]:
+            return _no_answer("the kernel's answer belongs to another question")
+        if reply.get("ok"):
+            return {"ok": True, "value": reply.get("value")}
+        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+        return {"ok": False, "error": {"type": str(error.get("type", "Error"))[:100],
+                                       "message": str(error.get("message", ""))[:4000],
+                                       "frames": [str(f)[:300] for f in error.get("frames", [])][:8],
+                                       "placeholder": bool(error.get("placeholder"))}}
 
     # Output ------------------------------------------------------------------------------
     def output(self, outs, msg, display_id, cell_index):
@@ -317,3 +325,7 @@ class SandboxedExecute(Execute):
         self._cell_bytes += size
         self._notebook_bytes += size
         return super().output(outs, msg, display_id, cell_index)
+
+
+def _no_answer(message):
+    return {"ok": False, "error": {"type": "NoAnswer", "message": message, "frames": [], "placeholder": False}}

@@ -39,11 +39,11 @@ def check_running_total(running_total):
 def earlier(name):
     """A function from an earlier notebook: the reference one when graded, else your own.
 
-    Under the grader (NBGRADER_EXECUTION), COURSE_SOURCE_DIR holds the definitions of the
-    notebooks before this one; working alone, the definitions come from your own notebooks
-    in the current folder. Either way only `def` statements and imports are run.
+    Under the grader, TOY_EARLIER_DIR holds the definitions of the notebooks before this
+    one; working alone, the definitions come from your own notebooks in the current folder.
+    Either way only `def` statements and imports are run.
     """
-    folder = os.environ.get("COURSE_SOURCE_DIR") if os.environ.get("NBGRADER_EXECUTION") else "."
+    folder = os.environ.get("TOY_EARLIER_DIR") or "."
     namespace = {}
     for path in sorted(Path(folder or ".").glob("[0-9][0-9]_*.ipynb")):
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:

@@ -1,0 +1,183 @@
+"""A grading batch: plan, hand each submission to a worker, save the results one at a time.
+
+    batch = Batch(course, executor)      # grader.executors: Dask (autograde) or in-process (check)
+    summary = batch.run(students)
+
+The batch's client is the only writer of the gradebook. It reads each submission as data
+(grader.intake), sends it to a worker as a task, and saves each result as it comes back,
+with nbgrader (grader.gradebook.save), then writes the student's record. Killed at any
+moment (even kill -9), it leaves at most students without a record, and the next run grades
+exactly those, or those whose files changed since (the record holds a fingerprint).
+"""
+
+import contextlib
+import datetime
+import fcntl
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from grader import gradebook, records
+from grader.intake import read_submission
+
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?( ?[A-Z]{1,5}| ?[+-]\d\d:?\d\d)?\s*$")
+
+
+class AutogradeError(RuntimeError):
+    """The batch cannot start (another run holds the course, or the course is not ready)."""
+
+
+class Batch:
+    """One grading run over a course's submissions."""
+
+    def __init__(self, course, executor, force=False, quiet=False, seed=None, log=None):
+        self.course = course
+        self.executor = executor
+        self.force = force
+        self.quiet = quiet
+        self.seed = seed
+        self.log = log or (lambda message: print(message, file=sys.stderr))
+
+    def read(self, student):
+        limits = self.course.limits
+        return read_submission(self.course.submitted_root, [student, self.course.assignment],
+                               max_files=limits.submission_files, max_total_mb=limits.submission_mb,
+                               max_file_mb=limits.notebook_file_mb, max_depth=limits.submission_depth)
+
+    def plan(self, students=None):
+        """Return (to_grade [(student, Submission)], up_to_date, unknown)."""
+        available = self.course.students()
+        unknown = [s for s in students or () if s not in available]
+        if students:
+            available = [s for s in available if s in set(students)]
+        to_grade, done = [], []
+        for student in available:
+            submission = self.read(student)
+            if not self.force and records.is_current(records.read_record(self.course, student),
+                                                     submission.fingerprint()):
+                done.append(student)
+            else:
+                to_grade.append((student, submission))
+        return to_grade, done, unknown
+
+    def run(self, students=None):
+        """Grade; return a summary dict (graded, skipped, failed, unknown, isolation, notes)."""
+        from grader.sandbox import check_mode
+
+        course = self.course
+        course.require_release()
+        caps = check_mode(course.sandbox)
+        course.state_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(course.state_dir / ".lock", "a+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            raise AutogradeError(f"another autograde run is grading {course.workspace} (it holds "
+                                 f"{course.state_dir / '.lock'}); wait for it or stop it") from None
+        try:
+            to_grade, done, unknown = self.plan(students)
+            summary = {"graded": [], "skipped": done, "failed": [], "unknown": unknown,
+                       "isolation": caps.summary(course.sandbox), "notes": list(caps.notes)}
+            if to_grade:
+                course.prepare()
+                self._grade_all(to_grade, summary)
+            return summary
+        finally:
+            lock.close()
+
+    def _grade_all(self, to_grade, summary):
+        from tqdm import tqdm
+
+        with tempfile.TemporaryDirectory(prefix="grader-template-") as scratch:
+            template = gradebook.write_template(self.course, Path(scratch) / "template.db").read_bytes()
+        submissions = dict(to_grade)
+        tasks = [self._task(student, submission) for student, submission in to_grade]
+        bar = tqdm(total=len(tasks), unit="submission", disable=self.quiet, file=sys.stderr,
+                   desc=f"autograde {self.course.assignment}")
+        try:
+            for student, result in self.executor.grade(tasks, template):
+                try:
+                    record = self._save(student, submissions[student], result)
+                except Exception as error:  # noqa: BLE001 (one student's failure, not the batch's)
+                    record = self._not_graded(student, submissions[student],
+                                              f"saving into the gradebook failed: {error}")
+                (summary["graded"] if record["status"] == "graded" else summary["failed"]).append(record)
+                if record["status"] == "graded":
+                    bar.set_postfix_str(f"{student}: {record['score']:g}/{record['max_score']:g}")
+                else:
+                    self.log(f"could not grade {student}: {record['error'].splitlines()[0]}")
+                bar.update(1)
+        finally:
+            bar.close()
+
+    def _task(self, student, submission):
+        return {"root": str(self.course.root), "assignment": self.course.assignment,
+                "overrides": list(self.course.overrides), "student": student,
+                "files": submission.files, "seed": self.seed}
+
+    # Saving --------------------------------------------------------------------------------
+    def _save(self, student, submission, result):
+        course = self.course
+        if result.get("status") != "graded":
+            return self._not_graded(student, submission, result.get("error") or "grading failed", result)
+        graded = {name: entry for name, entry in result["notebooks"].items() if entry.get("executed")}
+        if graded:
+            with tempfile.TemporaryDirectory(prefix="grader-save-") as scratch:
+                folder = Path(scratch) / student / course.assignment
+                folder.mkdir(parents=True)
+                for name, entry in graded.items():
+                    (folder / f"{name}.ipynb").write_text(entry["executed"], encoding="utf-8")
+                stamp = submission.files.get("timestamp.txt", b"").decode("utf-8", "replace")
+                if TIMESTAMP.match(stamp):
+                    (folder / "timestamp.txt").write_text(stamp.strip(), encoding="utf-8")
+                gradebook.save(course, student, folder)
+        else:
+            gradebook.save_empty(course, student)
+        record = {key: value for key, value in result.items() if key != "notebooks"}
+        record["notebooks"] = {name: {k: v for k, v in entry.items() if k != "executed"}
+                               for name, entry in result["notebooks"].items()}
+        record["notes"] = submission.notes() + list(result.get("notes", []))
+        saved = gradebook.scores(course, student)
+        record.update(score=saved["score"], max_score=saved["max_score"], late_penalty=saved["late_penalty"])
+        for name, entry in record["notebooks"].items():
+            found = saved["notebooks"].get(name, {})
+            entry["score"], entry["max_score"] = found.get("score", 0.0), found.get("max_score", 0.0)
+            if not entry.get("tests"):
+                entry["tests"] = self._tests_not_run(name, found, entry)
+            for test in entry["tests"]:
+                test["score"] = found.get("grades", {}).get(test["cell"], (test["score"],))[0]
+        record["flags"] = [f"{name}: {event['message']}" for name, entry in record["notebooks"].items()
+                           for event in entry.get("events", []) if event["kind"] == "judge"]
+        return self._write_record(student, submission, record)
+
+    def _tests_not_run(self, name, found, entry):
+        from grader import notebooks as nb
+
+        template, _ = nb.read(self.course.release_dir / f"{name}.ipynb")
+        functions = nb.graded_functions(template) if template else {}
+        why = next((n for n in entry.get("notes", []) if n.startswith("not graded")), "not graded")
+        maxima = gradebook.max_scores(self.course).get(name, {})
+        return [{"cell": cell, "function": functions.get(cell, cell), "score": 0.0,
+                 "max_score": maxima[cell], "reason": why}
+                for cell in sorted(maxima, key=lambda c: nb.position(template, c) if template else 0)]
+
+    def _not_graded(self, student, submission, error, result=None):
+        """A student the batch could not grade: still in the gradebook and every export."""
+        with contextlib.suppress(Exception):
+            gradebook.save_empty(self.course, student)
+        record = {"student": student, "assignment": self.course.assignment, "status": "not graded",
+                  "error": str(error), "notes": submission.notes() + list((result or {}).get("notes", [])),
+                  "notebooks": {}, "seed": (result or {}).get("seed")}
+        return self._write_record(student, submission, record)
+
+    def _write_record(self, student, submission, record):
+        record["fingerprint"] = submission.fingerprint()
+        record["grader_version"] = records.GRADER_VERSION
+        record["graded_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+        record["reason"] = records.summary_reason(record) if record["status"] == "graded" else \
+            str(record.get("error", "")).strip().splitlines()[0][:400] if record.get("error") else ""
+        records.write_atomic(records.record_path(self.course, student), record)
+        return record
+

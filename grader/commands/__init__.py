@@ -1,0 +1,1 @@
+"""One module per subcommand of `python -m grader` (see grader/cli.py)."""

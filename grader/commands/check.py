@@ -1,0 +1,92 @@
+"""`grader check`: self-study. Grade my own notebooks, hidden tests included, and explain.
+
+    python -m grader check [NOTEBOOK_FOLDER]
+
+No gradebook or course set-up: the assignment is released from the source notebooks into a
+scratch folder, your notebooks are graded there exactly as the instructor's autograde would
+(same sandbox, same judge, same limits), and the scratch folder is deleted. Prints the score
+of each graded function and, for each lost point, the reason.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+from grader.batch import Batch
+from grader.courseroot import CourseError
+from grader.executors import InProcess
+from grader.intake import read_submission, write_files
+from grader.nbgrader_run import generate_assignment
+
+STUDENT = "me"
+
+
+def check(course, folder, quiet=True, seed=None):
+    """Grade the notebooks in `folder` against `course`; return the grading record."""
+    folder = Path(folder).resolve()
+    names = [path.stem for path in course.source_notebooks()]
+    if not any((folder / f"{name}.ipynb").exists() for name in names):
+        raise CourseError(f"none of the assignment's notebooks ({', '.join(names)}) is in {folder}")
+    submission = read_submission(folder.parent, [folder.name])
+    with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
+        course.use_workspace(scratch, private_gradebook=True)
+        outcome = generate_assignment(course.nbgrader_config())
+        if not outcome["success"]:
+            raise CourseError("could not release the assignment from its source notebooks:\n" + outcome["tail"])
+        files = {name: data for name, data in submission.files.items()
+                 if name.endswith(".ipynb") and "/" not in name and name[:-6] in names}
+        write_files(files, course.submitted_dir(STUDENT))
+        summary = Batch(course, InProcess(), force=True, quiet=quiet, seed=seed).run([STUDENT])
+        record = (summary["graded"] or summary["failed"])[0]
+        if record["status"] != "graded":
+            raise RuntimeError(record.get("error") or record.get("reason") or "grading failed")
+        record["isolation"] = summary["isolation"]
+        return record
+
+
+def format_report(record, folder):
+    lines = [f"Checked {folder} ({record['isolation']})", ""]
+    tests = [t for entry in record["notebooks"].values() for t in entry["tests"]]
+    counts = {}
+    for test in tests:
+        counts[test["function"]] = counts.get(test["function"], 0) + 1
+
+    def label(test):  # a function with several test cells: name the cell too
+        return f"{test['function']} ({test['cell']})" if counts[test["function"]] > 1 else test["function"]
+
+    width = max([len(label(t)) for t in tests] + [12])
+    for note in record.get("notes", []):
+        lines.append(f"note: {note}")
+    for name, entry in sorted(record["notebooks"].items()):
+        lines.append(f"{name:<{width + 4}} {entry.get('score', 0):g}/{entry.get('max_score', 0):g}")
+        for note in entry.get("notes", []):
+            lines.append(f"    note: {note}")
+        for event in entry.get("events", []):
+            if event["kind"] in ("died", "hung", "budget", "output", "judge"):
+                lines.append(f"    note: {event['message']}")
+        for test in entry["tests"]:
+            points = f"{test['score']:g}/{test['max_score']:g}"
+            reason = f"   {test['reason']}" if test["score"] < test["max_score"] else ""
+            lines.append(f"  {label(test):<{width + 2}} {points}{reason}")
+    lines += ["", f"Total: {record['score']:g}/{record['max_score']:g}"]
+    return "\n".join(lines)
+
+
+def add_arguments(parser):
+    parser.add_argument("folder", nargs="?", default=None,
+                        help="folder with your notebooks (default: the course's student notebooks "
+                             "folder, else the current folder)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the hidden inputs")
+
+
+def main(args):
+    course = args.course
+    folder = args.folder or (course.relative(course.course.student_notebooks)
+                             if course.course.student_notebooks else Path.cwd())
+    try:
+        record = check(course, folder, quiet=False, seed=args.seed)
+    except RuntimeError as error:
+        print(f"error: your notebooks could not be graded:\n{error}", file=sys.stderr)
+        return 1
+    print(format_report(record, folder))
+    return 0

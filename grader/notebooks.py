@@ -1,0 +1,176 @@
+"""The one notebook reader of the grader: nbformat for the file, nbgrader.utils for the cells.
+
+Submitted notebooks are data from students: they are read from bytes already in memory
+(grader.intake never follows a link), parsed with nbformat, repaired and validated; what
+cannot be read gives a reason instead of an exception.
+"""
+
+import ast
+
+import nbformat
+from nbgrader import utils as nbgrader_utils
+
+
+def reads(data, max_bytes=None):
+    """Parse notebook bytes or text; return (NotebookNode or None, reason or None)."""
+    if max_bytes is not None and len(data) > max_bytes:
+        return None, f"is too large to grade ({len(data) / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB)"
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return None, f"is not UTF-8 text ({error.reason} at byte {error.start})"
+    if not data.strip():
+        return None, "is empty (0 bytes)" if not data else "is empty (only whitespace)"
+    try:
+        notebook = nbformat.reads(data, as_version=4)
+    except Exception as error:  # noqa: BLE001 (JSON errors, nbformat's own, recursion)
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return None, f"is not a readable notebook ({message[:200]})"
+    reason = validate(notebook)
+    return (None, reason) if reason else (notebook, None)
+
+
+def read(path, max_bytes=None):
+    """Read a notebook file the grader itself wrote (never a student's path)."""
+    with open(path, "rb") as file:
+        return reads(file.read(), max_bytes)
+
+
+def validate(notebook):
+    """A reason if nbformat cannot use this notebook after its own repairs, else None."""
+    try:
+        if not isinstance(notebook.get("cells"), list):
+            return "is JSON but not a notebook (no list of cells)"
+        nbformat.validator.normalize(notebook)
+        nbformat.validate(notebook)
+    except Exception as error:  # noqa: BLE001 (any failure means: cannot be graded)
+        message = str(error).splitlines()[0] if str(error) else type(error).__name__
+        return f"is not a valid notebook ({message[:200]})"
+    return None
+
+
+def writes(notebook):
+    """Text of a notebook, written the same way every time."""
+    text = nbformat.writes(notebook, version=4)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def to_bytes(notebook):
+    return writes(notebook).encode("utf-8")
+
+
+def grade_id(cell):
+    """The nbgrader id of a graded, solution, locked or task cell, else None."""
+    if nbgrader_utils.is_grade(cell) or nbgrader_utils.is_solution(cell) or \
+            nbgrader_utils.is_locked(cell) or nbgrader_utils.is_task(cell):
+        return cell.metadata.get("nbgrader", {}).get("grade_id")
+    return None
+
+
+def is_test(cell):
+    """A graded cell that is not a solution: an autograder test."""
+    return nbgrader_utils.is_grade(cell) and not nbgrader_utils.is_solution(cell)
+
+
+def is_solution(cell):
+    return nbgrader_utils.is_solution(cell)
+
+
+def is_locked(cell):
+    return nbgrader_utils.is_locked(cell)
+
+
+def parse(source):
+    """An ast.Module of cell source with IPython magics blanked, or None if it does not parse."""
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+    try:
+        return ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def defined_functions(source):
+    """Names of the functions and classes a cell defines at its top level."""
+    tree = parse(source)
+    if tree is None:
+        return []
+    return [node.name for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+
+
+def graded_functions(notebook):
+    """Map each test cell's id to the function it grades, from a released notebook.
+
+    The function is the one defined by the nearest solution cell above the test cell (the
+    exercise, then its test); a test cell with no solution cell above keeps its own id.
+    """
+    mapping, current = {}, None
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        if is_solution(cell):
+            names = defined_functions(cell.source)
+            current = names[0] if names else grade_id(cell)
+        elif is_test(cell):
+            mapping[grade_id(cell)] = current or grade_id(cell)
+    return mapping
+
+
+def import_statements(notebook):
+    """The import statements of a notebook's locked, non-test code cells, as source lines.
+
+    The judge runs these (from the release, never from a submission) to get the names the
+    test cells use: the checkers and the course's helpers.
+    """
+    statements = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or not is_locked(cell) or is_test(cell):
+            continue
+        tree = parse(cell.source)
+        for node in (tree.body if tree else []):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                statements.append(ast.unparse(node))
+    return statements
+
+
+def position(notebook, wanted_id):
+    """Index of the cell with this nbgrader id (len(cells) if absent): for sorting."""
+    for index, cell in enumerate(notebook.cells):
+        if grade_id(cell) == wanted_id:
+            return index
+    return len(notebook.cells)
+
+
+def capture_text(text, limit):
+    """`text` cut to `limit` characters, with a marker when cut."""
+    return text if len(text) <= limit else text[: max(0, limit - 3)] + "..."
+
+
+
+def definition_source(notebook):
+    """The imports, functions and classes of a notebook's code cells (never its test cells).
+
+    What a later notebook may need of an earlier one, and nothing that runs: no training,
+    no data, no figures, no tests.
+    """
+    pieces = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code" or is_test(cell):
+            continue
+        source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                           for line in cell.source.splitlines())
+        tree = parse(source)
+        for node in (tree.body if tree else []):
+            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                pieces.append(ast.get_source_segment(source, node))
+    text = "\n\n".join(piece for piece in pieces if piece)
+    return "\n".join(line for line in text.split("\n")
+                     if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line) + "\n"
+
+
+def definitions_notebook(notebook):
+    """A one-cell notebook holding `definition_source(notebook)`."""
+    import nbformat
+
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(definition_source(notebook))])
