@@ -7,8 +7,9 @@ those functions come from depends on who runs the notebook:
 - a student, working interactively: from the student's *own* saved notebooks in the same
   folder (`course.notebook_code.load_definitions` reads their definitions without running
   them), so the course builds on the student's work;
-- nbgrader, grading (it sets NBGRADER_EXECUTION): from the instructor's reference solution
-  (`reference_source`), so that each graded function is tested on its own and a wrong
+- the grader, grading: from the reference definitions of the notebooks *before* this one,
+  which the grader puts in the folder COURSE_EARLIER_DIR names (never those of this notebook
+  or a later one), so that each graded function is tested on its own and a wrong
   `conv_block` loses the points of `conv_block` only, not those of `unet_model` too.
 
 A function that cannot be loaded (notebook missing, cell never saved, name misspelt) becomes
@@ -19,14 +20,13 @@ notebook keeps running and the cells that need it say so (see `when_done`).
 from __future__ import annotations
 
 import contextlib
-import os
+import datetime
 import sys
 import traceback
 from pathlib import Path
 
-from course.notebook_code import NotebookCodeError, load_definitions
-
-GRADING_ENV = "NBGRADER_EXECUTION"
+from course.notebook_code import NotebookCodeError, load_definitions, read_definitions
+from course.runtime import earlier_folder
 
 # Which notebook defines each function that a later notebook uses.
 DEFINED_IN = {
@@ -55,20 +55,17 @@ class EarlierFunctionMissing(NotImplementedError):
     """An earlier notebook's function could not be loaded; the message says how to fix it."""
 
 
-def grading():
-    """Is nbgrader running this notebook (autograde or validate)?"""
-    return bool(os.environ.get(GRADING_ENV))
-
-
-def reference_source(names):
-    """The instructor's reference functions, {name: function}, used while grading.
-
-    This is the one place that decides where reference code comes from while grading:
-    course.reference reads the nbgrader source notebooks (COURSE_SOURCE_DIR redirects it).
-    """
-    from course.reference import reference_function  # noqa: PLC0415
-
-    return {name: reference_function(name) for name in names}
+def reference_source(names, folder):
+    """The reference functions {name: function} from the grader's folder of earlier notebooks."""
+    notebooks = sorted(Path(folder).glob("*.ipynb"))
+    namespace = load_definitions(notebooks) if notebooks else {}
+    functions = {}
+    for name in names:
+        if callable(namespace.get(name)):
+            functions[name] = namespace[name]
+        else:
+            functions[name] = _stand_in(name, f"{name} is not given to this notebook by the grader")
+    return functions
 
 
 def _notebooks_for(names):
@@ -103,6 +100,36 @@ def _missing_reason(name, stem, folder, error):
             f"(Ctrl+S), then run again the cell here that loads the earlier functions.")
 
 
+def _problem(stem, folder, name):
+    """Why `name` is not in notebook `stem`: a cell that does not parse, or no such function."""
+    try:
+        broken = read_definitions(Path(folder) / f"{stem}.ipynb").broken
+    except NotebookCodeError as error:
+        return str(error)
+    for number, names, message in broken:
+        if name in names:
+            return f"the cell that defines {name} (cell {number}) does not run: {message}"
+    if broken:
+        number, _, message = broken[0]
+        return f"{stem}.ipynb defines no function named {name}; cell {number} does not run: {message}"
+    return f"{stem}.ipynb defines no function named {name}"
+
+
+def saved_when(path):
+    """'saved 3 min ago' (or the date) for a notebook file."""
+    try:
+        seconds = datetime.datetime.now().timestamp() - Path(path).stat().st_mtime
+    except OSError:
+        return "not saved"
+    if seconds < 90:
+        return "saved just now"
+    if seconds < 3600:
+        return f"saved {seconds / 60:.0f} min ago"
+    if seconds < 86400:
+        return f"saved {seconds / 3600:.0f} h ago"
+    return "saved " + datetime.datetime.fromtimestamp(Path(path).stat().st_mtime).strftime("%d %b %H:%M")
+
+
 def own_functions(names, folder=None):
     """The student's own functions, {name: function}, read from the saved notebooks in `folder`.
 
@@ -128,7 +155,7 @@ def own_functions(names, folder=None):
         if callable(namespace.get(name)) and stem not in problems:
             functions[name] = namespace[name]
             continue
-        error = problems.get(stem) or f"{stem}.ipynb defines no function named {name}"
+        error = problems.get(stem) or _problem(stem, folder, name)
         functions[name] = _stand_in(name, _missing_reason(name, stem, folder, error))
     return functions
 
@@ -148,18 +175,20 @@ def earlier_functions(*names, folder=None, quiet=False):
     if not names:
         raise TypeError("earlier_functions() needs at least one function name")
     names = list(names)
-    if grading():
-        functions = reference_source(names)
+    if earlier_folder():
+        functions = reference_source(names, earlier_folder())
         message = (f"Grading: using the reference {', '.join(names)}, so that each function is "
                    f"graded on its own.")
     else:
         functions = own_functions(names, folder)
         missing = [name for name in names if getattr(functions[name], "missing_reason", None)]
         found = [name for name in names if name not in missing]
+        base = Path.cwd() if folder is None else Path(folder)
         parts = []
         if found:
             parts.append("Using your own " + ", ".join(
-                f"{name} ({DEFINED_IN[name]}.ipynb)" for name in found) + ".")
+                f"{name} ({DEFINED_IN[name]}.ipynb, {saved_when(base / (DEFINED_IN[name] + '.ipynb'))})"
+                for name in found) + ".")
         for name in missing:
             parts.append(f"Not found: {functions[name].missing_reason}")
         message = "\n".join(parts)
@@ -167,6 +196,15 @@ def earlier_functions(*names, folder=None, quiet=False):
         print(message)
     result = tuple(functions[name] for name in names)
     return result[0] if len(result) == 1 else result
+
+
+def is_unfinished(error):
+    """Did `error` come from a function not written yet (the release's placeholder, or a stand-in)?"""
+    if isinstance(error, EarlierFunctionMissing):
+        return True
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and (frames[-1].line or "").strip() in ("raise NotImplementedError()",
+                                                                 "raise NotImplementedError")
 
 
 def unfinished_function(error):
@@ -225,10 +263,20 @@ def when_done(*names):
     try:
         yield
     except NotImplementedError as error:
+        if not is_unfinished(error):
+            raise  # a real error (TensorFlow raises NotImplementedError too): show it
         detail = describe_unfinished(error, rerun="run this cell again")
         print(f"(This cell needs {needed}; it will show its result once that works.)\n{detail}",
               file=sys.stdout)
     except NameError as error:
-        print(f"(This cell needs {needed} and the results of the cells above: {error}. Run the cells "
-              f"above first; if one of them said that a function is not written yet, finish that "
-              f"function.)", file=sys.stdout)
+        frames = traceback.extract_tb(error.__traceback__)
+        origin = _origin(frames[-1]) if frames else ""
+        if origin:  # raised inside a function loaded from an earlier notebook
+            print(f"({frames[-1].name}{origin} uses a name the loader did not define ({error}). Only imports, "
+                  f"functions and simple assignments are loaded from an earlier notebook: set that name inside "
+                  f"the function, or import it there, save the notebook and run the loading cell again.)",
+                  file=sys.stdout)
+        else:
+            print(f"(This cell needs {needed} and the results of the cells above: {error}. Run the cells "
+                  f"above first; if one of them said that a function is not written yet, finish that "
+                  f"function.)", file=sys.stdout)

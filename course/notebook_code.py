@@ -1,10 +1,10 @@
 """Take function definitions out of a notebook without running the notebook.
 
-This is how the course keeps one source of truth: the reference solutions live in the
-nbgrader source notebooks (grader/source/), and the reference tables, benchmarks and tests
-load them from there; a later notebook uses the student's own earlier functions the same way.
-Only imports and `def`/`class` statements are executed, so loading never trains a model,
-reads data or draws a figure.
+This is how a later notebook uses the student's own earlier functions (course.earlier), and
+how the course's tools read the reference solution from the instructor's source notebooks.
+Executed: imports, `def` and `class` statements, and module-level assignments that call
+nothing (`AUTOTUNE = tf.data.AUTOTUNE`, `SIZE = (96, 128)`), which functions often use.
+Never run: anything else (training, data loading, figures) and nbgrader test cells.
 """
 
 import ast
@@ -25,42 +25,55 @@ def _is_test_cell(cell):
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
-def definition_source(notebook_path):
-    """Return the imports and definitions of a notebook's code cells as one Python source.
+def _calls_nothing(node):
+    """A module-level assignment safe to run: no call, no lambda, no comprehension."""
+    if not isinstance(node, (ast.Assign, ast.AnnAssign)) or getattr(node, "value", None) is None:
+        return False
+    risky = (ast.Call, ast.Lambda, ast.Await, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+             ast.NamedExpr)
+    return not any(isinstance(part, risky) for part in ast.walk(node.value))
 
-    Args:
-        notebook_path: path to an .ipynb file.
 
-    Returns:
-        Source text: the import, def and class statements of every code cell that is not an
-        nbgrader test cell, in notebook order. Cells that do not parse are skipped (a student
-        may leave a half-written cell); a definition that never appears is reported by
-        `load_definitions`.
-    """
+class Definitions:
+    """What a notebook defines: the source to run, and the cells that could not be read."""
+
+    def __init__(self, source, broken):
+        self.source = source
+        self.broken = broken  # [(cell number, the names it would define, "SyntaxError: ... (line n)")]
+
+
+def read_definitions(notebook_path):
+    """The definitions of a notebook's code cells (see the module docstring), and its broken cells."""
     path = Path(notebook_path)
     try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-        cells = notebook["cells"]
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
     except FileNotFoundError:
         raise NotebookCodeError(f"notebook not found: {path}") from None
     except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise NotebookCodeError(f"{path} is not a readable notebook ({error})") from None
-    pieces = []
-    for cell in cells:
+    pieces, broken = [], []
+    for number, cell in enumerate(cells, start=1):
         if cell.get("cell_type") != "code" or _is_test_cell(cell):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         # IPython magics and shell escapes are not Python; they never hold definitions.
-        lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
+        text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
         try:
-            tree = ast.parse("\n".join(lines))
-        except SyntaxError:
+            tree = ast.parse(text)
+        except SyntaxError as error:
+            names = [line.split("(")[0].split()[-1] for line in text.splitlines() if line.startswith("def ")]
+            broken.append((number, names, f"SyntaxError: {error.msg} (line {error.lineno} of that cell)"))
             continue
         for node in tree.body:
-            if isinstance(node, _DEFINITIONS):
-                pieces.append(ast.get_source_segment("\n".join(lines), node))
-    return "\n\n".join(pieces) + "\n"
+            if isinstance(node, _DEFINITIONS) or _calls_nothing(node):
+                pieces.append(ast.get_source_segment(text, node))
+    return Definitions("\n\n".join(pieces) + "\n", broken)
+
+
+def definition_source(notebook_path):
+    """The source that `load_definitions` runs for a notebook (see the module docstring)."""
+    return read_definitions(notebook_path).source
 
 
 def load_definitions(notebook_paths, names=None, namespace=None):
@@ -84,15 +97,12 @@ def load_definitions(notebook_paths, names=None, namespace=None):
         # Register the extracted source so that tracebacks show the student's own lines.
         filename = f"<definitions from {Path(path).name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-        code = compile(source, filename, "exec")
-        exec(code, namespace)  # noqa: S102 (our own notebooks, or the student's own work)
+        exec(compile(source, filename, "exec"), namespace)  # noqa: S102 (our own notebooks, or the student's own work)
     if names is None:
         return namespace
     missing = [name for name in names if not callable(namespace.get(name))]
     if missing:
         searched = ", ".join(Path(p).name for p in notebook_paths)
-        raise NotebookCodeError(
-            f"{', '.join(missing)} not defined in {searched}: run and save that notebook's "
-            f"cell that defines it (the name must be spelled exactly)."
-        )
+        raise NotebookCodeError(f"{', '.join(missing)} not defined in {searched}: run and save that notebook's "
+                                f"cell that defines it (the name must be spelled exactly).")
     return {name: namespace[name] for name in names}

@@ -93,12 +93,12 @@ def _legend(figure, class_ids, columns=None):
                       fontsize="small", frameon=False)
 
 
-def show_prediction(image, true_mask, pred_mask=None, title=None, size=3.0):
-    """Image, true mask and (if given) predicted mask side by side, with a legend.
+def show_prediction(image, true_mask=None, pred_mask=None, title=None, size=3.0):
+    """Image, true mask (if given) and predicted mask (if given) side by side, with a legend.
 
     Args:
         image: (H, W, 3) float in [0, 1] or uint8.
-        true_mask: class ids (H, W) or (H, W, 1).
+        true_mask: class ids (H, W) or (H, W, 1); None for a prediction without a known truth.
         pred_mask: class ids, or the model's scores (H, W, classes), which are argmaxed.
         title: optional title above the panels.
         size: height of each panel in inches.
@@ -108,8 +108,11 @@ def show_prediction(image, true_mask, pred_mask=None, title=None, size=3.0):
     """
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
-    panels = [("Image", _as_image(image)), ("True mask", colorize_mask(true_mask))]
-    present = set(np.unique(_as_mask(true_mask, "true_mask")).tolist())
+    panels = [("Image", _as_image(image))]
+    present = set()
+    if true_mask is not None:
+        panels.append(("True mask", colorize_mask(true_mask)))
+        present |= set(np.unique(_as_mask(true_mask, "true_mask")).tolist())
     if pred_mask is not None:
         predicted = _as_mask(pred_mask, "pred_mask")
         panels.append(("Predicted mask", CLASS_COLORS[predicted]))
@@ -131,8 +134,9 @@ def show_prediction(image, true_mask, pred_mask=None, title=None, size=3.0):
     return figure
 
 
-def _read_for_display(image_path, mask_path):
-    """Read a pair of PNG files with Pillow (for pictures only; training uses course.data)."""
+def read_for_display(image_path, mask_path):
+    """Read a pair of PNG files with Pillow, as arrays: for pictures only (the notebooks' own
+    functions do the real loading, in TensorFlow)."""
     from PIL import Image  # noqa: PLC0415
 
     with Image.open(image_path) as picture:
@@ -144,9 +148,21 @@ def _read_for_display(image_path, mask_path):
     return image, mask
 
 
+def folder_samples(data_dir, count):
+    """The first `count` (image_path, mask_path) of a data folder, for pictures only."""
+    import os  # noqa: PLC0415
+
+    images = sorted(name for name in os.listdir(os.path.join(data_dir, "CameraRGB")) if name.endswith(".png"))
+    pairs = [(os.path.join(data_dir, "CameraRGB", name), os.path.join(data_dir, "CameraMask", name))
+             for name in images]
+    return [pair for pair in pairs if os.path.exists(pair[1])][:count]
+
+
 def _samples(source, count):
-    """Up to `count` (image, mask) pairs from arrays, file pairs or a tf.data dataset."""
+    """Up to `count` (image, mask) pairs from arrays, file pairs, a data folder or a tf.data dataset."""
     samples = []
+    if isinstance(source, str) or hasattr(source, "__fspath__"):
+        source = folder_samples(source, count)
     if hasattr(source, "as_numpy_iterator"):  # a tf.data.Dataset, batched or not
         for image, mask in source.as_numpy_iterator():
             batch = (image, mask) if image.ndim == 4 else (image[None], mask[None])
@@ -159,7 +175,7 @@ def _samples(source, count):
             break
         first, second = pair
         if isinstance(first, (str, bytes)) or hasattr(first, "__fspath__"):
-            samples.append(_read_for_display(first, second))
+            samples.append(read_for_display(first, second))
         else:
             samples.append((first, second))
     return samples
@@ -169,8 +185,8 @@ def sample_grid(samples, count=8, columns=4, overlay_alpha=None, size=2.0):
     """A grid of samples: each image with its coloured mask beside it (or overlaid).
 
     Args:
-        samples: (image, mask) pairs as arrays, (image_path, mask_path) file pairs, or a
-            tf.data.Dataset of (image, mask) (batched or not).
+        samples: (image, mask) pairs as arrays, (image_path, mask_path) file pairs, a data
+            folder (CameraRGB/, CameraMask/), or a tf.data.Dataset of (image, mask) (batched or not).
         count: how many samples to show.
         columns: samples per row.
         overlay_alpha: None to show image and mask side by side; a number in [0, 1] to

@@ -67,7 +67,7 @@ def _content_size(content):
 
 
 def write_earlier(folder, source_notebooks, notebook_name):
-    """The definitions of the source notebooks BEFORE `notebook_name` (never its own or later)."""
+    """The source notebooks BEFORE `notebook_name` (never its own or later), without test cells."""
     folder = Path(folder)
     for old in folder.glob("*.ipynb"):
         old.unlink()
@@ -79,7 +79,7 @@ def write_earlier(folder, source_notebooks, notebook_name):
         if error:
             continue
         target = folder / path.name
-        target.write_text(nb.writes(nb.definitions_notebook(notebook)), encoding="utf-8")
+        target.write_text(nb.writes(nb.code_notebook(notebook)), encoding="utf-8")
         target.chmod(0o644)
         written.append(path.name)
     return written
@@ -239,7 +239,7 @@ class SandboxedExecute(Execute):
                "GRADER_SOURCE_DIR": str(ctx.source_dir), "NBGRADER_EXECUTION": "autograde"}
         request = {"cell": grade_id, "source": cell.source, "env": env,
                    "setup": nb.import_statements(template) if template is not None else [],
-                   "code": "\n\n".join(self._code_so_far)}
+                   "code": list(self._code_so_far)}
         budget = self._cell_timeout(cell)
         verdict = ctx.judge.grade_cell(request, self._answer_probe, timeout=budget)
         outputs = []
@@ -291,7 +291,7 @@ class SandboxedExecute(Execute):
         error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
         return {"ok": False, "error": {"type": str(error.get("type", "Error"))[:100],
                                        "message": str(error.get("message", ""))[:4000],
-                                       "frames": [str(f)[:300] for f in error.get("frames", [])][:8],
+                                       "frames": [f for f in error.get("frames", []) if isinstance(f, dict)][:8],
                                        "placeholder": bool(error.get("placeholder"))}}
 
     # Output ------------------------------------------------------------------------------

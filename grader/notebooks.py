@@ -148,29 +148,10 @@ def capture_text(text, limit):
 
 
 
-def definition_source(notebook):
-    """The imports, functions and classes of a notebook's code cells (never its test cells).
-
-    What a later notebook may need of an earlier one, and nothing that runs: no training,
-    no data, no figures, no tests.
-    """
-    pieces = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code" or is_test(cell):
-            continue
-        source = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                           for line in cell.source.splitlines())
-        tree = parse(source)
-        for node in (tree.body if tree else []):
-            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                pieces.append(ast.get_source_segment(source, node))
-    text = "\n\n".join(piece for piece in pieces if piece)
-    return "\n".join(line for line in text.split("\n")
-                     if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line) + "\n"
-
-
-def definitions_notebook(notebook):
-    """A one-cell notebook holding `definition_source(notebook)`."""
+def code_notebook(notebook):
+    """A copy with only the code cells that are not tests, outputs cleared (no hidden tests)."""
     import nbformat
 
-    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(definition_source(notebook))])
+    cells = [nbformat.v4.new_code_cell(cell.source) for cell in notebook.cells
+             if cell.cell_type == "code" and not is_test(cell)]
+    return nbformat.v4.new_notebook(cells=cells)

@@ -1,5 +1,5 @@
 """Checks that students meet after every exercise: layer tables, their comparison, and one
-checker per graded function.
+check per graded function.
 
     from test_utils import summary, comparator, reference_table
     comparator(summary(model), reference_table("unet_model"))
@@ -9,32 +9,16 @@ checker per graded function.
 """
 
 from test_utils.checks import (check_compile_model, check_conv_block, check_conv_block_outputs, check_decode_image,
-                               check_decode_mask, check_make_dataset, check_mean_iou, check_pair_files,
-                               check_pixel_accuracy, check_resize_pair, check_split_pairs, check_training_learns,
-                               check_transposed_conv2d, check_transposed_output_size, check_unet_model,
-                               check_upsampling_block)
+                               check_decode_mask, check_decoders_on_files, check_make_dataset, check_mean_iou,
+                               check_pair_files, check_pixel_accuracy, check_resize_pair, check_split_pairs,
+                               check_training_learns, check_transposed_conv2d, check_transposed_output_size,
+                               check_unet_model, check_upsampling_block)
 from test_utils.compare import comparator
 from test_utils.layer_table import summary
 from test_utils.tables import reference_table
 
-__all__ = [
-    "check_compile_model",
-    "check_conv_block",
-    "check_conv_block_outputs",
-    "check_decode_image",
-    "check_decode_mask",
-    "check_make_dataset",
-    "check_mean_iou",
-    "check_pair_files",
-    "check_pixel_accuracy",
-    "check_resize_pair",
-    "check_split_pairs",
-    "check_training_learns",
-    "check_transposed_conv2d",
-    "check_transposed_output_size",
-    "check_unet_model",
-    "check_upsampling_block",
-    "comparator",
-    "reference_table",
-    "summary",
-]
+__all__ = ["check_compile_model", "check_conv_block", "check_conv_block_outputs", "check_decode_image",
+           "check_decode_mask", "check_decoders_on_files", "check_make_dataset", "check_mean_iou", "check_pair_files",
+           "check_pixel_accuracy", "check_resize_pair", "check_split_pairs", "check_training_learns",
+           "check_transposed_conv2d", "check_transposed_output_size", "check_unet_model", "check_upsampling_block",
+           "comparator", "reference_table", "summary"]

@@ -1,9 +1,15 @@
-"""`summary(model)`: a Keras model as a table of layers, one row per layer, in order.
+"""`summary(model)`: a Keras model as a table, one row per layer or operation, in order.
 
-A row is a list: the layer's class name, its output shape as a tuple (None for the batch),
-its parameter count, then the attributes that matter for that class (`FIELDS`). Rows never
+A row is a list: the class name, the output shape as a tuple (None for the batch), the
+parameter count, then the attributes that matter for that class (`FIELDS`). Rows never
 depend on layer names, and reading them neither builds, compiles nor changes the model.
-The same code reads Keras 3 and legacy Keras 2 (tf-keras) models.
+
+Keras 3 records a function applied to a tensor in a Functional model (`keras.ops.tanh(x)`,
+`tf.keras.activations.softmax(x)`, `keras.ops.concatenate([a, b])`) as an *operation*, not
+a layer, so `model.layers` does not list it: the table walks `model.operations` instead, and
+such an operation gets its own row (`keras.ops.concatenate` gives the same row as a
+Concatenate layer). Legacy Keras 2 (tf-keras) lists them as layers; both give the same
+tables for the course's models. Row numbers count the InputLayer as layer 0.
 """
 
 BASE_FIELDS = ("layer", "output_shape", "params")
@@ -17,7 +23,9 @@ FIELDS = {
     "Concatenate": ("axis", "inputs"),
     "Activation": ("activation",),
     "UpSampling2D": ("size",),
+    "Cropping2D": ("cropping",),
 }
+HEADER = ("#", "layer", "output shape", "params", "details")
 
 
 def field_names(layer_class):
@@ -34,75 +42,90 @@ def _plain(value):
     return value
 
 
-def _output_shape(layer):
-    if len(getattr(layer, "_inbound_nodes", ())) > 1:
+def _nodes(operation):
+    return getattr(operation, "_inbound_nodes", ())
+
+
+def _output_shape(operation):
+    nodes = _nodes(operation)
+    if len(nodes) > 1:
         raise ValueError(
-            f"summary(model): layer {type(layer).__name__} '{layer.name}' is used twice "
-            f"(called on {len(layer._inbound_nodes)} inputs), so it shares its weights. Each "
-            f"convolution must be a new layer: call layers.Conv2D(...) again, do not reuse one."
-        )
+            f"summary(model): layer {type(operation).__name__} '{operation.name}' is used twice "
+            f"(called on {len(nodes)} inputs), so it shares its weights. Each convolution must be a "
+            f"new layer: call layers.Conv2D(...) again, do not reuse one.")
     try:
-        output = layer.output
-    except (AttributeError, ValueError) as error:
-        raise ValueError(
-            f"summary(model): cannot read the output of layer {type(layer).__name__} "
-            f"'{layer.name}' ({error})."
-        ) from None
-    if isinstance(output, (list, tuple)):
-        return tuple(_plain(tensor.shape) for tensor in output)
-    return _plain(output.shape)
+        outputs = operation.output
+    except (AttributeError, ValueError, IndexError) as error:
+        raise ValueError(f"summary(model): cannot read the output of {type(operation).__name__} "
+                         f"'{getattr(operation, 'name', '?')}' ({error}).") from None
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    shapes = [_plain(tensor.shape) for tensor in outputs]
+    return shapes[0] if len(shapes) == 1 else tuple(shapes)
 
 
 def _name_of(function):
     return getattr(function, "__name__", type(function).__name__)
 
 
-def _input_classes(layer):
-    """Class names of the layers feeding this layer, in the order they are passed in."""
-    node = layer._inbound_nodes[0]  # same private API in Keras 3 and tf-keras
-    tensors = node.input_tensors
+def _input_classes(operation):
+    """Class names of what feeds this layer or operation, in the order passed in."""
+    tensors = _nodes(operation)[0].input_tensors
     tensors = tensors if isinstance(tensors, (list, tuple)) else [tensors]
     return tuple(type(tensor._keras_history[0]).__name__ for tensor in tensors)
 
 
-def _attributes(layer, layer_class, shape):
+def _attributes(operation, layer_class, shape):
     rank = len(shape)
     readers = {
-        "padding": lambda: layer.padding,
-        "activation": lambda: _name_of(layer.activation),
-        "initializer": lambda: type(layer.kernel_initializer).__name__,
-        "kernel_size": lambda: _plain(layer.kernel_size),
-        "strides": lambda: _plain(layer.strides),
-        "pool_size": lambda: _plain(layer.pool_size),
-        "rate": lambda: float(layer.rate),
-        "axis": lambda: layer.axis % rank if layer.axis < 0 else layer.axis,
-        "inputs": lambda: _input_classes(layer),
-        "size": lambda: _plain(layer.size),
+        "padding": lambda: operation.padding,
+        "activation": lambda: _name_of(operation.activation),
+        "initializer": lambda: type(operation.kernel_initializer).__name__,
+        "kernel_size": lambda: _plain(operation.kernel_size),
+        "strides": lambda: _plain(operation.strides),
+        "pool_size": lambda: _plain(operation.pool_size),
+        "rate": lambda: float(operation.rate),
+        "axis": lambda: operation.axis % rank if operation.axis < 0 else operation.axis,
+        "inputs": lambda: _input_classes(operation),
+        "size": lambda: _plain(operation.size),
+        "cropping": lambda: _plain(operation.cropping),
     }
     return [readers[field]() for field in FIELDS.get(layer_class, ())]
 
 
-def layer_row(layer):
-    """The table row of one layer (see the module docstring)."""
-    layer_class = type(layer).__name__
-    shape = _output_shape(layer)
-    return [layer_class, shape, int(layer.count_params())] + _attributes(layer, layer_class, shape)
+def layer_row(operation):
+    """The table row of one layer or operation (see the module docstring)."""
+    layer_class = type(operation).__name__
+    shape = _output_shape(operation)
+    params = int(operation.count_params()) if hasattr(operation, "count_params") else 0
+    return [layer_class, shape, params] + _attributes(operation, layer_class, shape)
+
+
+def _detail(row):
+    return ", ".join(f"{name}={value}" for name, value in zip(field_names(row[0])[3:], row[3:]))
 
 
 class LayerTable(list):
-    """A list of rows that prints as an aligned table (and equals the plain list)."""
+    """A list of rows that prints as an aligned table with a header (and equals the plain list)."""
 
     def __str__(self):
-        cells = [[str(value) for value in row] for row in self]
-        widths = [max(len(cell[i]) for cell in cells if i < len(cell))
-                  for i in range(max(map(len, cells), default=0))]
-        return "\n".join(
-            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
-            for row in cells
-        )
+        cells = [list(HEADER)] + [[str(index), str(row[0]), str(row[1]), f"{row[2]:,}" if isinstance(row[2], int)
+                                   else str(row[2]), _detail(row)] for index, row in enumerate(self)]
+        widths = [max(len(cell[i]) for cell in cells) for i in range(len(HEADER))]
+        lines = ["  ".join(cell[i].rjust(widths[i]) if i in (0, 3) else cell[i].ljust(widths[i])
+                           for i in range(len(HEADER))).rstrip() for cell in cells]
+        total = sum(row[2] for row in self if isinstance(row[2], int))
+        return "\n".join(lines + [f"{len(self)} layers (layer 0 is the input), {total:,} parameters"])
 
     def _repr_pretty_(self, printer, cycle):  # IPython: show the table, not a long list
         printer.text(str(self))
+
+
+def _operations(model):
+    """The model's layers and operations in order (Keras 3 Functional), else its layers."""
+    operations = getattr(model, "operations", None)
+    if operations is None or type(model).__name__ == "Sequential":
+        return list(model.layers)
+    return list(operations)
 
 
 def summary(model):
@@ -112,16 +135,14 @@ def summary(model):
         model: a built Keras model (Functional or Sequential), Keras 3 or tf-keras.
 
     Returns:
-        A `LayerTable` (a list of rows): for each layer in `model.layers`, in order,
-        [class name, output shape, parameter count, *attributes]. The model is not
-        changed: nothing is built, compiled or called.
+        A `LayerTable` (a list of rows): for each layer or operation, in order, [class name,
+        output shape, parameter count, *attributes]. The model is not changed: nothing is
+        built, compiled or called.
     """
     if not hasattr(model, "layers") or not hasattr(model, "count_params"):
         hint = ""
         if hasattr(model, "shape") and hasattr(model, "dtype"):
             hint = (" It looks like a tensor: wrap it in a model first, e.g. "
                     "tf.keras.Model(inputs=inputs, outputs=outputs).")
-        raise TypeError(
-            f"summary(model): expected a Keras model, got {type(model).__name__}.{hint}"
-        )
-    return LayerTable(layer_row(layer) for layer in model.layers)
+        raise TypeError(f"summary(model): expected a Keras model, got {type(model).__name__}.{hint}")
+    return LayerTable(layer_row(operation) for operation in _operations(model))

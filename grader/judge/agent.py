@@ -110,21 +110,27 @@ class Opaque:
         return f"<{self.type_name}>"
 
 
-def _student_frames(error):
-    """The traceback lines of the student's own code (notebook cells), without ours."""
+def student_frames(error):
+    """The student's own frames of a traceback (notebook cells, loaded notebooks), innermost last.
+
+    Returns (frames, placeholder): frames as {"function", "where", "line", "code"} dicts, and
+    whether the innermost one is the release's `raise NotImplementedError()` line.
+    """
     import traceback
 
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if frame.filename.startswith(("<ipython-input", "/tmp/ipykernel", "<definitions from"))
-              or "/ipykernel_" in frame.filename]
-    lines = []
-    for frame in frames[-6:]:
-        where = "your notebook" if "ipykernel" in frame.filename or "ipython" in frame.filename \
-            else frame.filename.strip("<>")
-        lines.append(f"  {frame.name}, line {frame.lineno} of {where}: {(frame.line or '').strip()}")
-    placeholder = bool(frames) and (frames[-1].line or "").strip() in ("raise NotImplementedError()",
-                                                                        "raise NotImplementedError")
-    return lines, placeholder
+    frames = []
+    for frame in traceback.extract_tb(error.__traceback__):
+        name = frame.filename
+        if "ipykernel_" in name or name.startswith("<ipython-input"):
+            where = "your notebook"
+        elif name.startswith("<definitions from "):
+            where = name[len("<definitions from "):-1]
+        else:
+            continue
+        frames.append({"function": frame.name, "where": where, "line": frame.lineno,
+                       "code": (frame.line or "").strip()[:200]})
+    placeholder = bool(frames) and frames[-1]["code"] in ("raise NotImplementedError()", "raise NotImplementedError")
+    return frames[-6:], placeholder
 
 
 def answer(request, namespace, publish):
@@ -145,10 +151,10 @@ def answer(request, namespace, publish):
             value = target(*args, **kwargs)
         reply = {"id": request["id"], "ok": True, "value": encode(value)}
     except BaseException as error:  # noqa: BLE001 (every failure is an answer)
-        lines, placeholder = _student_frames(error)
+        frames, placeholder = student_frames(error)
         reply = {"id": request["id"], "ok": False,
                  "error": {"type": type(error).__name__, "message": str(error)[:4000],
-                           "frames": lines, "placeholder": placeholder}}
+                           "frames": frames, "placeholder": placeholder}}
     text = json.dumps(reply)
     if len(text) > request.get("max_bytes", 32 * 2**20):
         text = json.dumps({"id": request["id"], "ok": False,

@@ -24,8 +24,9 @@ class RemoteError(Exception):
         if self.kind == "NoAnswer":
             return f"{self.name}: {self.message}"
         text = f"{self.name} raised {self.kind}: {self.message}".rstrip(": ")
-        if self.frames:
-            text += "\n" + "\n".join(self.frames)
+        for frame in self.frames:
+            text += (f"\n  {frame.get('function')}, line {frame.get('line')} of "
+                     f"{frame.get('where')}: {frame.get('code')}")
         return text
 
 

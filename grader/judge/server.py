@@ -62,9 +62,10 @@ class Channel:
             raise RuntimeError(f"the worker answered out of turn: {str(reply)[:200]}")
         if not reply.get("ok"):
             error = reply.get("error") or {}
+            frames = [{key: str(frame.get(key, ""))[:200] for key in ("function", "where", "line", "code")}
+                      for frame in error.get("frames", []) if isinstance(frame, dict)][:8]
             raise RemoteError(target, str(error.get("type", "Error")), str(error.get("message", "")),
-                              [str(line) for line in error.get("frames", [])][:8],
-                              bool(error.get("placeholder")))
+                              frames, bool(error.get("placeholder")))
         try:
             return agent.decode(reply.get("value"))
         except (agent.DecodeError, ValueError, TypeError) as error:

@@ -1,0 +1,26 @@
+"""One check per graded function; the notebooks' test cells (public and hidden) call these.
+
+Each check takes the student's function as its argument, touches no notebook variable, and
+raises CheckFailure (an AssertionError shown as its message alone) naming the function, the
+call, what was expected and what came back, with a hint for the common mistakes. On success
+it prints one ✓ line. Called without options, a check runs its public cases; the hidden tests
+call it with `random_cases=N`, inputs drawn fresh for each grading run.
+
+    from test_utils.checks import check_conv_block
+    check_conv_block(conv_block)
+"""
+
+from test_utils.checks.blocks import (check_conv_block, check_conv_block_outputs, check_unet_model,
+                                      check_upsampling_block)
+from test_utils.checks.common import call_text
+from test_utils.checks.data import (check_decode_image, check_decode_mask, check_decoders_on_files,
+                                    check_make_dataset, check_pair_files, check_resize_pair, check_split_pairs)
+from test_utils.checks.training import (check_compile_model, check_mean_iou, check_pixel_accuracy,
+                                        check_training_learns)
+from test_utils.checks.transposed import check_transposed_conv2d, check_transposed_output_size
+
+__all__ = ["call_text", "check_compile_model", "check_conv_block", "check_conv_block_outputs", "check_decode_image",
+           "check_decode_mask", "check_decoders_on_files", "check_make_dataset", "check_mean_iou",
+           "check_pair_files", "check_pixel_accuracy", "check_resize_pair", "check_split_pairs",
+           "check_training_learns", "check_transposed_conv2d", "check_transposed_output_size", "check_unet_model",
+           "check_upsampling_block"]

@@ -1,0 +1,39 @@
+"""What the checks share: how a call reads in a message, and running a probe with clear errors."""
+
+from test_utils.codecheck import delegations
+from test_utils.failure import fail
+from test_utils.runner import StudentError, answer, source_of, student_failure
+
+
+def describe(value):
+    """A short description of an argument for messages: arrays and tensors by shape."""
+    if hasattr(value, "shape") and hasattr(value, "dtype"):
+        shape = tuple(None if dim is None else int(dim) for dim in value.shape)
+        if type(value).__name__ == "KerasTensor":
+            return f"Input({shape[1:]})"
+        return f"array(shape={shape}, dtype={getattr(value.dtype, 'name', value.dtype)})"
+    if isinstance(value, list) and len(value) > 4:
+        return f"[{len(value)} items]"
+    return repr(value)
+
+
+def call_text(name, *args, **kwargs):
+    """`name(arg, key=value)` as it reads in a message."""
+    parts = [describe(arg) for arg in args] + [f"{key}={describe(value)}" for key, value in kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def ask(function, name, call, probe=None, *args, **kwargs):
+    """The student's answer to a probe; a CheckFailure naming `call` if their function raised."""
+    try:
+        return answer(function, name, probe, *args, **kwargs)
+    except StudentError as error:
+        raise student_failure(error, call) from None
+
+
+def require_own_code(function, name, allowed=(), lesson="by hand"):
+    """Fail if `name` (or a helper it calls) hands its work to a library it must not use."""
+    problems = delegations(source_of(function, name), name, allowed)
+    if problems:
+        fail(name, f"this exercise is written {lesson}, but the code uses {problems[0]}",
+             "write the computation yourself; the libraries are for later, once you know what they do")

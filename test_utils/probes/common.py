@@ -1,0 +1,74 @@
+"""What every probe shares: the TensorFlow import and the "unusable result" report."""
+
+import numpy as np
+
+
+class Unexpected(ValueError):
+    """The function returned something the check cannot use; the message says what and why."""
+
+    def __init__(self, problem, hint=None):
+        super().__init__(problem + (f"\nHint: {hint}" if hint else ""))
+
+
+def tf():
+    from course.tensorflow_setup import import_tensorflow  # noqa: PLC0415
+
+    return import_tensorflow()
+
+
+def as_array(value, what="the result"):
+    """A returned value as a NumPy array (tensors included), or Unexpected."""
+    if hasattr(value, "numpy"):
+        value = value.numpy()
+    try:
+        array = np.asarray(value)
+    except Exception:  # noqa: BLE001 (anything that is not array-like)
+        raise Unexpected(f"{what} is a {type(value).__name__}, which is not an array or a tensor") from None
+    if array.dtype == object:
+        raise Unexpected(f"{what} is a {type(value).__name__}, which is not an array of numbers")
+    return array
+
+
+def pair_of(result, what):
+    """Two values from a function that must return a pair, or Unexpected."""
+    if not isinstance(result, (tuple, list)) or len(result) != 2:
+        got = type(result).__name__ + (f" of length {len(result)}" if isinstance(result, (tuple, list)) else "")
+        raise Unexpected(f"returned {got}; expected {what}")
+    return result
+
+
+def _copy(value):
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else \
+        [_copy(item) for item in value] if isinstance(value, list) else value
+
+
+def _same(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and \
+            np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _plain(value):
+    """Tensors as arrays, NumPy scalars as Python numbers; other values as they are."""
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        try:
+            value = value.numpy()
+        except Exception:  # noqa: BLE001
+            return value
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def call(function, *args, **kwargs):
+    """The plain call, on copies: {"value": what it returned, "changed": did it change its inputs}."""
+    copies = [_copy(arg) for arg in args]
+    value = function(*copies, **kwargs)
+    return {"value": _plain(value), "changed": not all(_same(a, b) for a, b in zip(args, copies))}
