@@ -175,9 +175,10 @@ def validation_keeper(validation_dataset, restore=True, verbose=0):
         def __init__(self):
             super().__init__()
             self.best, self.best_epoch, self.best_weights, self.last, self.restored = -1.0, None, None, None, None
+            self.result = None  # the latest evaluate() result
 
         def on_epoch_end(self, epoch, logs=None):
-            result = evaluate(self.model, validation_dataset)
+            result = self.result = evaluate(self.model, validation_dataset)
             if logs is not None:
                 logs.update({"val_loss": result["loss"], "val_accuracy": result["accuracy"],
                              "val_mean_iou": result["mean_iou"]})

@@ -26,3 +26,21 @@ def test_each_script_starts_and_prints_its_usage(script):
                             cwd=REPO, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("usage:"), result.stdout
+
+
+def test_the_no_skip_ablation_has_the_unets_layers_and_feeds_zeros():
+    """Does bench_recipe's no-skip U-Net keep every parameter of unet_model, with zeros where the skips were?"""
+    import numpy as np
+
+    import course.tensorflow_setup  # noqa: F401
+    import tensorflow as tf
+    from benchmarks.bench_recipe import no_skip_unet
+    from course.reference import reference_function
+
+    plain, ablated = reference_function("unet_model")(n_filters=2), no_skip_unet(n_filters=2)
+    assert ablated.count_params() == plain.count_params()
+    assert [w.shape for w in ablated.weights] == [w.shape for w in plain.weights]
+    joins = [layer for layer in ablated.layers if isinstance(layer, tf.keras.layers.Concatenate)]
+    probe = tf.keras.Model(ablated.inputs, [join.input[1] for join in joins])
+    skips = probe(np.random.default_rng(0).random((1, 96, 128, 3), dtype=np.float32))
+    assert len(joins) == 4 and all(float(tf.reduce_max(tf.abs(s))) == 0.0 for s in skips)

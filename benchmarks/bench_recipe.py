@@ -1,0 +1,480 @@
+"""Notebook 5's training recipe, measured: time to quality, stability, two experiments, the no-skip ablation.
+
+    .venv/bin/python benchmarks/bench_recipe.py [--quick] [--parts ttq,stability,experiments,noskip]
+    .venv/bin/python benchmarks/bench_recipe.py --one '{"n_filters": 12, "epochs": 20, "seed": 1}'
+
+Every run trains in a fresh process on the default generated scene set, split by the
+reference `split_pairs` (validation fraction 0.2, seed 0: 800 training and 200 validation
+pairs, the same split in every run). The data functions, the U-Net and `compile_model` are the
+reference solutions from the source notebooks. After every epoch the validation mean IoU is
+computed over all 200 pairs from one accumulated confusion matrix (classes absent from both
+truth and prediction left out).
+
+Parts (all by default):
+
+- ttq: time to quality, one run each, one after the other: the original recipe of this
+  exercise (`unet_model()` with 32 filters, Adam defaults, batch 32, 5 epochs, no validation;
+  its mean IoU measured with the clock paused), the old course defaults (constant Adam 3e-3,
+  8 filters, batch 8, 25 epochs, Keras validation every epoch; mean IoU measured with the
+  clock paused) and the new defaults (`course.training.SETTINGS` through the course's own
+  validation, which is part of the recipe and counted). Also the share of the new run's wall
+  time that its training steps alone would take (steps x median step time / wall time).
+- stability: the new defaults for 4x their epochs, 3 seeds: best and final validation mean
+  IoU, before the best weights are restored and after.
+- experiments: the new defaults with joint flip augmentation on/off and class weighting
+  on/off, 2 seeds each (3 without --quick): mean IoU and per-class IoU, mean and spread.
+- noskip: the U-Net with and without skip connections (the same layers and parameters; in
+  the no-skip model every decoder step receives zeros instead of the encoder's features, so the
+  concatenated half carries nothing), trained with the new defaults; mean IoU and a picture of
+  predictions side by side.
+
+`--one CONFIG` trains one recipe (JSON keys: see DEFAULT_RUN) and prints its epochs; every run
+appends its numbers to benchmarks/results/recipe-runs.jsonl. Figures go to
+benchmarks/results/ with the date in their name (recipe-ttq-DATE.png, ...).
+"""
+
+import argparse
+import datetime
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import RESULTS, machine_line, print_table, run_worker  # noqa: E402
+
+RUNS_FILE = RESULTS / "recipe-runs.jsonl"
+
+# One run: "course" recipes train like notebook 5; "original" like the exercise's original.
+DEFAULT_RUN = {"recipe": "course", "n_filters": None, "batch_size": None, "epochs": None, "learning_rate": None,
+               "schedule": None, "warmup_epochs": None, "augment": None, "class_weighting": None,
+               "keep_best": True, "seed": 0, "model": "unet", "validation": "keeper", "threads": None,
+               "save_predictions": 0, "n_train": None}
+
+
+def _settings(options):
+    """TrainingSettings from the course's defaults, with what the run's options change."""
+    from dataclasses import fields, replace
+
+    from course.training import SETTINGS
+
+    names = {f.name for f in fields(SETTINGS)}
+    changes = {k: v for k, v in options.items() if k in names and v is not None}
+    return replace(SETTINGS, **changes)
+
+
+def no_skip_unet(input_size=(96, 128, 3), n_filters=32, n_classes=23):
+    """The reference unet_model with zeros in place of every skip connection (same layers otherwise)."""
+    import course.tensorflow_setup  # noqa: F401
+    import tensorflow as tf
+    from course.reference import reference_function
+
+    conv_block = reference_function("conv_block")
+    upsampling_block = reference_function("upsampling_block")
+    zeros = tf.keras.layers.Lambda(lambda t: tf.zeros_like(t), name=None)
+    inputs = tf.keras.layers.Input(input_size)
+    block1 = conv_block(inputs, n_filters)
+    block2 = conv_block(block1[0], n_filters * 2)
+    block3 = conv_block(block2[0], n_filters * 4)
+    block4 = conv_block(block3[0], n_filters * 8, dropout_prob=0.3)
+    block5 = conv_block(block4[0], n_filters * 16, dropout_prob=0.3, max_pooling=False)
+    up6 = upsampling_block(block5[0], zeros(block4[1]), n_filters * 8)
+    up7 = upsampling_block(up6, zeros(block3[1]), n_filters * 4)
+    up8 = upsampling_block(up7, zeros(block2[1]), n_filters * 2)
+    up9 = upsampling_block(up8, zeros(block1[1]), n_filters)
+    features = tf.keras.layers.Conv2D(n_filters, 3, activation="relu", padding="same",
+                                      kernel_initializer="he_normal")(up9)
+    logits = tf.keras.layers.Conv2D(n_classes, 1, padding="same")(features)
+    return tf.keras.Model(inputs=inputs, outputs=logits)
+
+
+def worker(options):
+    """Train one recipe in this process; print one JSON line per epoch, then a final one."""
+    import numpy as np
+
+    import course.tensorflow_setup  # noqa: F401
+    import tensorflow as tf
+    from course import training
+    from course.classes import NUM_CLASSES
+    from course.data_setup import ensure_dataset
+    from course.reference import reference_function
+
+    pair_files, split_pairs, load_pair, make_dataset, unet_model, compile_model = (
+        reference_function(name) for name in
+        ("pair_files", "split_pairs", "load_pair", "make_dataset", "unet_model", "compile_model"))
+    run = _settings(options)
+    train_pairs, validation_pairs = split_pairs(pair_files(ensure_dataset(progress=False)),
+                                                validation_fraction=0.2, seed=0)
+    if options.get("n_train"):
+        train_pairs = train_pairs[:options["n_train"]]
+    validation = make_dataset(validation_pairs, load_pair, batch_size=32)
+    tf.keras.utils.set_random_seed(run.seed)
+
+    if options["recipe"] == "original":
+        paths = tf.data.Dataset.from_tensor_slices(([i for i, _ in train_pairs], [m for _, m in train_pairs]))
+        train = paths.map(load_pair).cache().shuffle(500, seed=run.seed).batch(32)
+        model = unet_model()
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+        schedule = 0.001
+        described = "unet_model() (32 filters), Adam defaults, batch 32, cache().shuffle(500).batch(32), no validation"
+    else:
+        train = make_dataset(train_pairs, load_pair, batch_size=run.batch_size, shuffle=True, seed=run.seed)
+        train, _ = training.training_data(run, train, NUM_CLASSES)
+        builder = no_skip_unet if options["model"] == "noskip" else unet_model
+        schedule = training.learning_rate(run, len(train))
+        model = compile_model(builder(input_size=(96, 128, 3), n_filters=run.n_filters, n_classes=NUM_CLASSES),
+                              learning_rate=schedule)
+        described = (f"{options['model']}(n_filters={run.n_filters}), batch {run.batch_size}, "
+                     f"{run.schedule} learning rate {run.learning_rate:g} (warm-up {run.warmup_epochs:g} epochs), "
+                     f"augment {run.augment}, class weighting {run.class_weighting}, validation: {options['validation']}")
+    training.build_optimizer(model)
+    steps_per_epoch = int(train.cardinality())
+
+    keeper = training.validation_keeper(validation, restore=run.keep_best) \
+        if options["validation"] == "keeper" else None
+
+    class Measure(tf.keras.callbacks.Callback):
+        """Step times; after each epoch the mean IoU (the keeper's, or measured with the clock paused)."""
+
+        paused, step_times = 0.0, []
+
+        def on_train_batch_begin(self, batch, logs=None):
+            self.step_started = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.step_times.append(time.perf_counter() - self.step_started)
+
+        def on_epoch_end(self, epoch, logs=None):
+            paused_at = time.perf_counter()
+            result = keeper.result if keeper is not None else training.evaluate(self.model, validation)
+            learning_rate = schedule(epoch * steps_per_epoch + steps_per_epoch - 1) if callable(schedule) else schedule
+            record = {"epoch": epoch + 1, "seconds": paused_at - started - self.paused,
+                      "step_seconds": sum(self.step_times), "mean_iou": result["mean_iou"],
+                      "ious": [None if np.isnan(v) else round(float(v), 4) for v in result["ious"]],
+                      "loss": float(logs["loss"]), "val_loss": result["loss"], "learning_rate": float(learning_rate)}
+            print(json.dumps(record), flush=True)
+            self.paused += time.perf_counter() - paused_at
+
+    measure = Measure()
+    fit_options = {"validation_data": validation} if options["validation"] == "keras" else {}
+    callbacks = [keeper, measure] if keeper is not None else [measure]
+    started = time.perf_counter()
+    model.fit(train, epochs=run.epochs if options["recipe"] == "course" else options["epochs"] or 5,
+              verbose=0, shuffle=False, callbacks=callbacks, **fit_options)
+    total = time.perf_counter() - started - measure.paused
+    final = training.evaluate(model, validation)  # after the best weights are restored (keeper)
+    steps = measure.step_times
+    summary = {"described": described, "options": options, "train_pairs": len(train_pairs),
+               "validation_pairs": len(validation_pairs), "params": model.count_params(),
+               "steps_per_epoch": steps_per_epoch, "total_seconds": total,
+               "median_step": statistics.median(steps), "steps": len(steps),
+               "final_mean_iou": final["mean_iou"],
+               "final_ious": [None if np.isnan(v) else round(float(v), 4) for v in final["ious"]],
+               "restored_epoch": keeper.restored[0] if keeper is not None and keeper.restored else None}
+    if options.get("save_predictions"):
+        images, masks = next(iter(validation.unbatch().batch(options["save_predictions"])))
+        predictions = np.asarray(tf.argmax(model(images, training=False), axis=-1))
+        path = RESULTS / f"predictions-{options['model']}-seed{run.seed}.npz"
+        np.savez_compressed(path, images=np.asarray(images), masks=np.asarray(masks)[..., 0], predictions=predictions)
+        summary["predictions"] = str(path)
+    print(json.dumps(summary), flush=True)
+
+
+def run_one(options, label=None):
+    """Train one recipe in a fresh process; return (epochs, summary) and append both to RUNS_FILE."""
+    options = {**DEFAULT_RUN, **options}
+    env = {}
+    if options.get("threads"):
+        env = {"TF_NUM_INTRAOP_THREADS": str(options["threads"]), "TF_NUM_INTEROP_THREADS": "1"}
+    started = time.time()
+    lines = run_worker(Path(__file__), ["--worker", json.dumps(options)], env_changes=env,
+                       timeout=4 * 3600).splitlines()
+    records = [json.loads(line) for line in lines if line.startswith("{")]
+    epochs, summary = [r for r in records if "epoch" in r], records[-1]
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with RUNS_FILE.open("a") as file:
+        file.write(json.dumps({"label": label, "when": datetime.datetime.fromtimestamp(started).isoformat(
+            timespec="seconds"), "command": " ".join(sys.argv), "summary": summary, "epochs": epochs}) + "\n")
+    return epochs, summary
+
+
+# --------------------------------------------------------------------------------------
+# The parts
+# --------------------------------------------------------------------------------------
+
+ORIGINAL = {"recipe": "original", "epochs": 5, "validation": "none"}
+OLD_DEFAULTS = {"n_filters": 8, "batch_size": 8, "epochs": 25, "learning_rate": 0.003, "schedule": "constant",
+                "augment": False, "class_weighting": None, "keep_best": False, "validation": "keras"}
+NEW_DEFAULTS = {}  # course.training.SETTINGS as it is
+
+
+def _today():
+    return datetime.date.today().isoformat()
+
+
+def _mean_sd(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return "n/a"
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def _figure(path_stem):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    return RESULTS / f"{path_stem}-{_today()}.png"
+
+
+def first_reaching(curve, quality):
+    return next((point for point in curve if point["mean_iou"] >= quality), None)
+
+
+def part_ttq(quick, threads):
+    """Original recipe, old defaults, new defaults: validation mean IoU against wall time, same split."""
+    from course.training import SETTINGS
+
+    print("\n## Time to quality (one run each, one after the other, all cores)\n", flush=True)
+    runs = {"original recipe": {**ORIGINAL, "epochs": 2 if quick else 5},
+            "old defaults": {**OLD_DEFAULTS, "epochs": 8 if quick else 25},
+            "new defaults": {**NEW_DEFAULTS, **({"epochs": max(SETTINGS.epochs // 3, 2)} if quick else {})}}
+    curves, summaries = {}, {}
+    for name, options in runs.items():
+        curves[name], summaries[name] = run_one({**options, "threads": threads}, label=f"ttq: {name}")
+        last = curves[name][-1]
+        print(f"  {name}: {summaries[name]['described']}\n    {len(curves[name])} epochs in "
+              f"{summaries[name]['total_seconds']:.0f} s, last epoch's mean IoU {last['mean_iou']:.3f}, "
+              f"final {summaries[name]['final_mean_iou']:.3f}", flush=True)
+    print()
+    print_table(["recipe", "epoch", "wall s", "val mean IoU"],
+                [[name, p["epoch"], f"{p['seconds']:.0f}", f"{p['mean_iou']:.3f}"]
+                 for name, curve in curves.items() for p in curve])
+    original = curves["original recipe"][-1]
+    new, summary = curves["new defaults"], summaries["new defaults"]
+    print(f"\nOriginal recipe: mean IoU {original['mean_iou']:.3f} after {original['seconds']:.0f} s "
+          f"({len(curves['original recipe'])} epochs).")
+    for name in ("old defaults", "new defaults"):
+        reached = first_reaching(curves[name], original["mean_iou"])
+        if reached:
+            ratio = reached["seconds"] / original["seconds"]
+            print(f"{name} reach it after epoch {reached['epoch']}, {reached['seconds']:.0f} s: {ratio:.2f} of the "
+                  f"original's time" + (f" (target 0.10 or less: {'met' if ratio <= 0.1 else 'MISSED'})"
+                                        if name == "new defaults" else ""))
+        else:
+            print(f"{name} never reach it")
+    final = summary["final_mean_iou"]
+    print(f"New defaults: final validation mean IoU {final:.3f} (target 0.40 or more: "
+          f"{'met' if final >= 0.40 else 'MISSED'}) after {summary['total_seconds']:.0f} s of training "
+          f"(\"Run all\" adds the notebook's other cells; target 4 minutes in all on 2 idle cores)")
+    steps_alone = summary["median_step"] * summary["steps"]
+    share = steps_alone / summary["total_seconds"]
+    print(f"Training steps alone ({summary['steps']} x median step {summary['median_step'] * 1000:.0f} ms = "
+          f"{steps_alone:.0f} s) over the whole fit ({summary['total_seconds']:.0f} s, validation and the first "
+          f"epoch's decoding included): {share:.2f} (target 0.85 or more: {'met' if share >= 0.85 else 'MISSED'})")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7.5, 4.2))
+    for name, curve in curves.items():
+        axis.plot([p["seconds"] / 60 for p in curve], [p["mean_iou"] for p in curve], marker="o", markersize=3,
+                  label=f"{name}: {summaries[name]['described'].split(', validation')[0]}")
+    axis.axhline(original["mean_iou"], color="grey", linestyle="--", linewidth=1,
+                 label=f"original after its epochs ({original['mean_iou']:.3f})")
+    axis.axvline(original["seconds"] / 600, color="grey", linestyle=":", linewidth=1,
+                 label="0.1 of the original's wall time")
+    axis.set_xlabel("wall time of training (minutes)")
+    axis.set_ylabel("validation mean IoU")
+    axis.set_title("Time to quality on this machine")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=6.5, loc="lower right")
+    figure.tight_layout()
+    path = _figure("recipe-time-to-quality")
+    figure.savefig(path, dpi=110)
+    print(f"Plot: {path}")
+
+
+def part_stability(quick, threads):
+    """4x the default epochs, 3 seeds: does a long run end where it was best?"""
+    from course.training import SETTINGS
+
+    epochs = SETTINGS.epochs * (2 if quick else 4)
+    seeds = (0,) if quick else (0, 1, 2)
+    print(f"\n## Stability: {epochs} epochs ({'2' if quick else '4'}x the default), seeds {seeds}\n", flush=True)
+    rows, curves = [], {}
+    for seed in seeds:
+        curve, summary = run_one({"epochs": epochs, "seed": seed, "threads": threads}, label=f"stability seed {seed}")
+        curves[seed] = curve
+        scores = [p["mean_iou"] for p in curve]
+        best = max(scores)
+        dips = [a - b for a, b in zip(scores, scores[1:])]
+        rows.append([seed, f"{best:.3f}", scores.index(best) + 1, f"{scores[-1]:.3f}", f"{best - scores[-1]:.3f}",
+                     f"{summary['final_mean_iou']:.3f}", f"{max(dips):.3f}"])
+    print_table(["seed", "best", "best epoch", "last epoch", "best - last", "kept (restored)", "largest dip"], rows)
+    worst = max(float(r[4]) for r in rows)
+    print(f"Largest gap between the best and the last epoch: {worst:.3f} (target: the run never ends more than "
+          f"0.01 below its best: {'met' if worst <= 0.01 else 'MISSED'} without restoring; with the best "
+          f"weights kept, the run ends at its best by construction)")
+    _plot_curves(curves, "seed", _figure("recipe-stability"), f"{epochs} epochs of the new defaults, per seed")
+
+
+def _plot_curves(curves, name, path, title):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(7.5, 4.2))
+    for key, curve in curves.items():
+        axis.plot([p["epoch"] for p in curve], [p["mean_iou"] for p in curve], marker="o", markersize=2,
+                  label=f"{name} {key}")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("validation mean IoU")
+    axis.set_title(title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    print(f"Plot: {path}")
+
+
+EXPERIMENTS = {"no flips, no class weights": {"augment": False, "class_weighting": None},
+               "joint flips": {"augment": True, "class_weighting": None},
+               "class weights (1/sqrt of frequency)": {"augment": False, "class_weighting": "sqrt"}}
+
+
+def part_experiments(quick, threads):
+    """Joint flip augmentation and class weighting, each against neither, several seeds."""
+    import numpy as np
+
+    from course.classes import CLASS_NAMES
+
+    seeds = (0, 1) if quick else (0, 1, 2)
+    print(f"\n## Experiments: flips and class weights, seeds {seeds}, new defaults otherwise\n", flush=True)
+    finals = {}
+    for name, options in EXPERIMENTS.items():
+        finals[name] = [run_one({**options, "seed": seed, "threads": threads}, label=f"experiment: {name}")[1]
+                        for seed in seeds]
+    print_table(["variant", "val mean IoU (mean ± sd)", "per seed"],
+                [[name, _mean_sd([s["final_mean_iou"] for s in runs]),
+                  ", ".join(f"{s['final_mean_iou']:.3f}" for s in runs)] for name, runs in finals.items()])
+    per_class = {name: np.array([[np.nan if v is None else v for v in s["final_ious"]] for s in runs])
+                 for name, runs in finals.items()}
+    print("\nPer-class IoU, mean over seeds (± sd):")
+    rows = []
+    for index, class_name in enumerate(CLASS_NAMES):
+        cells = [per_class[name][:, index] for name in finals]
+        if all(np.isnan(c).all() for c in cells):
+            continue
+        rows.append([class_name] + [_mean_sd([None if np.isnan(v) else float(v) for v in c]) for c in cells])
+    print_table(["class", *finals], rows)
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    shown = [r[0] for r in rows]
+    figure, axis = plt.subplots(figsize=(9, 5))
+    width = 0.8 / len(finals)
+    for k, name in enumerate(finals):
+        means = [np.nanmean(per_class[name][:, CLASS_NAMES.index(c)]) for c in shown]
+        axis.barh(np.arange(len(shown)) + k * width, means, height=width, label=name)
+    axis.set_yticks(np.arange(len(shown)) + 0.4 - width / 2, shown)
+    axis.invert_yaxis()
+    axis.set_xlabel(f"validation IoU (mean of {len(seeds)} seeds)")
+    axis.set_title("Per-class IoU: joint flips and class weights")
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    path = _figure("recipe-experiments")
+    figure.savefig(path, dpi=110)
+    print(f"Plot: {path}")
+
+
+def part_noskip(quick, threads):
+    """The U-Net with and without its skip connections, trained alike; a picture of predictions."""
+    import numpy as np
+
+    seeds = (0,) if quick else (0, 1)
+    print(f"\n## The no-skip ablation, seeds {seeds}\n", flush=True)
+    print(no_skip_unet.__doc__)
+    print("Same layers and parameter count; each decoder step concatenates zeros where the U-Net concatenates "
+          "the encoder's features (built in this script from the reference conv_block and upsampling_block).")
+    finals = {}
+    for model in ("unet", "noskip"):
+        finals[model] = [run_one({"model": model, "seed": seed, "threads": threads, "save_predictions": 4},
+                                 label=f"noskip ablation: {model}")[1] for seed in seeds]
+    print_table(["model", "parameters", "val mean IoU (mean ± sd)", "per seed"],
+                [[name, f"{runs[0]['params']:,}", _mean_sd([s["final_mean_iou"] for s in runs]),
+                  ", ".join(f"{s['final_mean_iou']:.3f}" for s in runs)] for name, runs in finals.items()])
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course.plots import colorize_mask
+
+    saved = {name: np.load(runs[0]["predictions"]) for name, runs in finals.items()}
+    count = len(saved["unet"]["images"])
+    figure, axes = plt.subplots(count, 4, figsize=(10, 2.0 * count))
+    titles = ["image", "true mask", f"U-Net ({finals['unet'][0]['final_mean_iou']:.2f})",
+              f"no skips ({finals['noskip'][0]['final_mean_iou']:.2f})"]
+    for row in range(count):
+        pictures = [saved["unet"]["images"][row], colorize_mask(saved["unet"]["masks"][row]),
+                    colorize_mask(saved["unet"]["predictions"][row]), colorize_mask(saved["noskip"]["predictions"][row])]
+        for column, picture in enumerate(pictures):
+            axes[row, column].imshow(picture)
+            axes[row, column].axis("off")
+            if row == 0:
+                axes[row, column].set_title(titles[column] + (" mean IoU" if column > 1 else ""), fontsize=9)
+    figure.tight_layout()
+    path = _figure("recipe-noskip")
+    figure.savefig(path, dpi=100)
+    print(f"Plot: {path}")
+
+
+PARTS = {"ttq": part_ttq, "stability": part_stability, "experiments": part_experiments, "noskip": part_noskip}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer epochs and seeds: rougher figures")
+    parser.add_argument("--parts", default="ttq,stability,experiments,noskip",
+                        help="comma-separated: ttq, stability, experiments, noskip")
+    parser.add_argument("--threads", type=int, help="TensorFlow threads for the parts whose wall time is not "
+                        "compared (stability, experiments, noskip); default: all cores")
+    parser.add_argument("--one", metavar="CONFIG", help="train one recipe (JSON, keys as DEFAULT_RUN) and print it")
+    parser.add_argument("--label", help="a label stored with --one's run")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        worker(json.loads(args.worker))
+        return 0
+    if args.one:
+        epochs, summary = run_one(json.loads(args.one), label=args.label)
+        print(summary["described"])
+        print_table(["epoch", "wall s", "steps s", "val mean IoU", "loss", "val loss", "lr"],
+                    [[e["epoch"], f"{e['seconds']:.1f}", f"{e['step_seconds']:.1f}", f"{e['mean_iou']:.4f}",
+                      f"{e['loss']:.4f}", f"{e['val_loss']:.4f}", f"{e['learning_rate']:.2e}"] for e in epochs])
+        print(f"final (kept weights, epoch {summary['restored_epoch'] or len(epochs)}): "
+              f"mean IoU {summary['final_mean_iou']:.4f}; {summary['total_seconds']:.1f} s, "
+              f"median step {summary['median_step'] * 1000:.1f} ms x {summary['steps']} steps")
+        return 0
+    print(machine_line(), flush=True)
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = [p for p in parts if p not in PARTS]
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+    for part in parts:
+        PARTS[part](args.quick, args.threads if part != "ttq" else None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
