@@ -25,10 +25,20 @@ def _is_test_cell(cell):
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
+def _names_only(target):
+    """A target that binds names (`A = ...`, `s, f = ...`), not one that writes into an object."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_names_only(item) for item in target.elts)
+    return isinstance(target, ast.Name)
+
+
 def _calls_nothing(node):
-    """A module-level assignment safe to run: no call, no lambda, no comprehension."""
+    """A module-level assignment safe to run: names bound, no call, no lambda, no comprehension."""
     if not isinstance(node, (ast.Assign, ast.AnnAssign)) or getattr(node, "value", None) is None:
         return False
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if not all(_names_only(target) for target in targets):
+        return False  # `stretched[:, ::s] = x` writes into an array a later cell made
     risky = (ast.Call, ast.Lambda, ast.Await, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
              ast.NamedExpr)
     return not any(isinstance(part, risky) for part in ast.walk(node.value))
