@@ -38,7 +38,13 @@ def _class_hint(expected, received):
     }.get(pair)
 
 
-def _field_hints(expected, received):
+def _is_head(expected, index, expected_rows):
+    """The final 1x1 convolution: the last row, a linear Conv2D with Keras's default initializer."""
+    return index == len(expected_rows) - 1 and expected[0] == "Conv2D" and \
+        dict(zip(field_names("Conv2D"), expected)).get("activation") == "linear"
+
+
+def _field_hints(expected, received, head=False):
     hints = []
     layer_class = expected[0]
     fields = dict(zip(field_names(layer_class), expected))
@@ -60,11 +66,20 @@ def _field_hints(expected, received):
             hints.append("The height and width differ: check the strides, and that the input "
                          "of this layer is the right tensor.")
     if "padding" in differs:
-        hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}': {_SAME}.")
+        if head:
+            hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}' on the final 1x1 "
+                         f"convolution: write padding='same' there too, as the reference does.")
+        else:
+            hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}': {_SAME}.")
     if "initializer" in differs:
-        hints.append(f"The kernel initializer is {got['initializer']} instead of "
-                     f"{fields['initializer']}: pass kernel_initializer='he_normal' "
-                     "(Keras defaults to GlorotUniform).")
+        if fields["initializer"] == "GlorotUniform":
+            hints.append(f"The kernel initializer is {got['initializer']}; this layer keeps Keras's default "
+                         "(GlorotUniform): leave kernel_initializer out here. Only the 3x3 convolutions "
+                         "with ReLU use he_normal.")
+        else:
+            hints.append(f"The kernel initializer is {got['initializer']} instead of "
+                         f"{fields['initializer']}: pass kernel_initializer='he_normal' "
+                         "(Keras defaults to GlorotUniform).")
     if "activation" in differs:
         if fields["activation"] == "linear" and layer_class == "Conv2D":
             hints.append("The final layer must output logits: no activation on it. The loss "
@@ -109,8 +124,10 @@ def hints_for(index, expected_rows, received_rows):
         if missing:
             hint = (f"The model stops early: its last {len(missing)} layer(s) are missing "
                     f"({', '.join(row[0] for row in missing)}).")
-            if len(missing) == 1 and missing[0][0] == "Conv2D":
+            if len(missing) == 1 and _is_head(missing[0], len(expected_rows) - 1, expected_rows):
                 hint += " Did you return the model before the final 1x1 Conv2D(n_classes)?"
+            elif len(missing) == 1:
+                hint += " " + _what_it_is(_classes(expected_rows), len(received_rows))
             return [hint]
         extra_classes = [row[0] for row in extra]
         hint = f"The model has {len(extra)} extra layer(s) at the end ({', '.join(extra_classes)})."
@@ -120,6 +137,38 @@ def hints_for(index, expected_rows, received_rows):
         return [hint]
     expected, received = expected_rows[index], received_rows[index]
     if expected[0] != received[0]:
+        shifted = _missing_or_extra(index, expected_rows, received_rows)
+        if shifted:
+            return [shifted]
         hint = _class_hint(expected, received)
         return [hint or f"Expected a {expected[0]} layer here, found {received[0]}."]
-    return _field_hints(expected, received)
+    return _field_hints(expected, received, head=_is_head(expected, index, expected_rows))
+
+
+def _classes(rows):
+    return [row[0] for row in rows]
+
+
+def _missing_or_extra(index, expected_rows, received_rows):
+    """A hint when one layer is missing, or one is extra, and the rest lines up after it."""
+    want, have = _classes(expected_rows), _classes(received_rows)
+    if want[index + 1:] == have[index:]:
+        return (f"A {want[index]} is missing at layer {index}: after it, the layers line up with the "
+                f"reference again. " + _what_it_is(want, index))
+    if want[index:] == have[index + 1:]:
+        extra = have[index]
+        text = f"An extra {extra} at layer {index}: without it, the layers line up with the reference."
+        if extra in ("Softmax", "Activation", "Tanh", "Sigmoid", "Relu"):
+            text += " Apply activations through the layers' activation= argument, as the reference does."
+        return text
+    return None
+
+
+def _what_it_is(classes, index):
+    if classes[index] == "Conv2D":
+        return "Each block has two 3x3 convolutions, one after the other, before any dropout or pooling."
+    if classes[index] == "Dropout":
+        return "With dropout_prob > 0, Dropout comes right after the two convolutions and before the pooling."
+    if classes[index] == "MaxPooling2D":
+        return "Every encoder block except the last ends with MaxPooling2D(2, strides=2)."
+    return ""

@@ -39,7 +39,8 @@ def _verdict(call, got, wanted_rate):
              "optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate)")
     rate = got["learning_rate"]
     if rate is None or not math.isclose(rate, wanted_rate, rel_tol=1e-5):
-        fail(call, f"Adam's learning rate is {rate}; expected {wanted_rate:g}",
+        shown = "not a number (a schedule?)" if rate is None else f"{rate:.6g}"  # float32: 0.001, not 0.0010000000474
+        fail(call, f"Adam's learning rate is {shown}; expected {wanted_rate:g}",
              "pass the learning_rate argument on to Adam (do not write a number there)")
     if not ACCURACY_NAMES & set(got["metrics"]):
         fail(call, f"the metrics are {got['metrics']}; expected pixel accuracy", "metrics=['accuracy']")
@@ -180,7 +181,20 @@ def _check_metric(function, name, seed, n_classes, random_cases, with_classes):
             hint = hint if with_classes else None
             if math.isclose(result, expected * 100, abs_tol=1e-4):
                 hint = "return a fraction in [0, 1], not a percentage"
+            elif with_classes:
+                hint = _absent_classes_hint(y_true, y_pred, classes, result, expected) or hint
             fail(call, f"{label}: returned {result:.6f}; expected {expected:.6f}", hint)
+
+
+def _absent_classes_hint(y_true, y_pred, n_classes, result, expected):
+    """A hint when `result` is the mean over all n_classes with the absent classes counted as 0 or as 1."""
+    present = len(np.union1d(np.unique(y_true), np.unique(y_pred)))
+    absent = n_classes - present
+    for value in (0, 1):
+        if absent > 0 and math.isclose(result, (expected * present + value * absent) / n_classes, abs_tol=1e-6):
+            return (f"{absent} of the {n_classes} classes appear in neither array, and your mean counts them as "
+                    f"{value}: a class absent from both arrays has no IoU, leave it out of the mean")
+    return None
 
 
 def check_pixel_accuracy(pixel_accuracy, seed=0, random_cases=0):

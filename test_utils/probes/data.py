@@ -59,6 +59,14 @@ def pair_folder(function, spec):
     return answer
 
 
+def _error_text(error):
+    """One line for an error: `Type: message`; for tf.data's "in user code:" report, its last line (the cause)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if len(lines) > 1 and lines[0] == "in user code:":
+        return lines[-1][:200]
+    return f"{type(error).__name__}: {lines[0][:200] if lines else ''}"
+
+
 def _in_tf_data(function, path):
     """{"array", "shape" (as tf.data sees it)} or {"error"} of function inside Dataset.map."""
     try:
@@ -66,7 +74,7 @@ def _in_tf_data(function, path):
         shape = dataset.element_spec.shape
         value = next(iter(dataset))
     except Exception as error:  # noqa: BLE001 (graph-mode errors come in many types)
-        return {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"}
+        return {"error": _error_text(error)}
     rank = shape.rank
     return {"array": as_array(value), "shape": None if rank is None else [d for d in shape.as_list()]}
 
@@ -103,7 +111,7 @@ def resize(function, spec):
                            "shapes": [spec.shape.as_list() if spec.shape.rank is not None else None
                                       for spec in dataset.element_spec]}
     except Exception as error:  # noqa: BLE001
-        answer["graph"] = {"error": f"{type(error).__name__}: {str(error).splitlines()[0][:200] if str(error) else ''}"}
+        answer["graph"] = {"error": _error_text(error)}
     return answer
 
 
@@ -143,8 +151,7 @@ def _epoch(dataset):
     except Unexpected:
         raise
     except Exception as error:  # noqa: BLE001
-        raise Unexpected(f"its dataset cannot be read as (images, masks) batches ({type(error).__name__}: "
-                         f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
+        raise Unexpected(f"its dataset cannot be read as (images, masks) batches ({_error_text(error)})") from None
     return order, sizes, sorted(shapes)
 
 
