@@ -113,7 +113,8 @@ class Batch:
             bar.close()
 
     def _task(self, student, submission):
-        return {"root": str(self.course.root), "assignment": self.course.assignment,
+        return {"root": str(self.course.root), "workspace": str(self.course.workspace),
+                "assignment": self.course.assignment,
                 "overrides": list(self.course.overrides), "student": student,
                 "files": submission.files, "seed": self.seed}
 

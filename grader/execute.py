@@ -272,12 +272,12 @@ class SandboxedExecute(Execute):
             reason = self._death_reason()
             self._record("died", None, reason)
             self._stop(f"the kernel stopped while answering a test: {reason}")
-            return _no_answer(f"the kernel stopped while answering ({reason})")
+            return _no_answer(f"the kernel stopped while answering a call of {message.get('target')} ({reason})")
         if outcome.hung:
             self._record("hung", None, f"a test's call did not return within {timeout:.0f} s")
             if outcome.killed:
                 self._stop("the kernel ignored the interrupt after a test's call timed out")
-            return _no_answer(f"it did not answer within {timeout:.0f} s (interrupted)")
+            return _no_answer(f"a call of {message.get('target')} did not return within {timeout:.0f} s (interrupted)")
         if outcome.text is None:
             return _no_answer("the kernel sent no answer (is the grader's probe blocked or its output redirected?)")
         try:

@@ -106,6 +106,8 @@ def grade_submission(task):
 
     started = time.monotonic()
     course = CourseRoot(task["root"], task["assignment"], task.get("overrides", ()))
+    if task.get("workspace") and Path(task["workspace"]) != course.root:
+        course.use_workspace(task["workspace"], private_gradebook=True)  # where the release is
     student = task["student"]
     seed = task.get("seed") or course.judge.seed or secrets.randbelow(2**31 - 1) + 1
     private = Path(tempfile.mkdtemp(prefix="grader-submission-"))

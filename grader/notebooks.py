@@ -149,9 +149,13 @@ def capture_text(text, limit):
 
 
 def code_notebook(notebook):
-    """A copy with only the code cells that are not tests, outputs cleared (no hidden tests)."""
+    """A copy with only the code cells that are not tests, outputs cleared: no test, no marker."""
     import nbformat
 
-    cells = [nbformat.v4.new_code_cell(cell.source) for cell in notebook.cells
+    def plain(source):  # without nbgrader's solution markers
+        return "\n".join(line for line in source.split("\n")
+                         if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
+
+    cells = [nbformat.v4.new_code_cell(plain(cell.source)) for cell in notebook.cells
              if cell.cell_type == "code" and not is_test(cell)]
     return nbformat.v4.new_notebook(cells=cells)

@@ -31,7 +31,7 @@ def to_json(value):
     if hasattr(value, "dtype") and hasattr(value, "tobytes"):
         import numpy as np
 
-        array = np.ascontiguousarray(value)
+        array = np.array(value, order="C", copy=True)
         return {"__ndarray__": {"dtype": array.dtype.str, "shape": list(array.shape),
                                 "data": base64.b64encode(array.tobytes()).decode("ascii")}}
     raise TypeError(f"cannot store a {type(value).__name__} as a public answer")

@@ -60,6 +60,8 @@ def student_error_message(error, call):
                 f"line with your code, run its cell, then run this test again.")
     if error.kind == "NoAnswer":
         return f"{call}: {error.message}"
+    if error.kind == "NotDefined":
+        return error.message
     text = f"{call} raised {error.kind}" + (f": {error.message}" if error.message else "")
     if error.frames:
         text += "\nwhere, in your code:\n" + "\n".join(_where(frame) for frame in error.frames)

@@ -90,7 +90,7 @@ def read_zip(path, max_file_mb, max_total_mb):
                 refused.append((name, "an absolute path; refused"))
             elif ".." in parts:
                 refused.append((name, "leads outside the download (..); refused"))
-            elif mode and kind_of(mode):
+            elif stat.S_IFMT(mode) and kind_of(mode):
                 refused.append((name, f"{kind_of(mode)}; refused"))
             elif member.file_size > max_file_mb * 2**20 or total + member.file_size > max_total_mb * 2**20:
                 refused.append((name, f"is too large ({member.file_size / 2**20:.0f} MB); refused"))

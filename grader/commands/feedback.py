@@ -37,6 +37,8 @@ def hidden_lines(notebook, begin="BEGIN HIDDEN TESTS", end="END HIDDEN TESTS"):
     """The distinctive lines (stripped) inside the hidden-test regions of a notebook."""
     lines = set()
     for cell in notebook.cells:
+        if not nb.is_test(cell):  # a student's cell may quote the markers: only tests hold hidden tests
+            continue
         inside = False
         for line in cell.source.split("\n"):
             if begin in line:
@@ -75,13 +77,12 @@ class HideHiddenTests(ClearHiddenTests):
         return notebook, resources
 
     def preprocess_cell(self, cell, resources, index):
+        if not nb.is_test(cell):  # the student's own cell: shown as written, its outputs left out
+            if cell.cell_type == "code" and cell.get("outputs"):
+                cell.outputs = [NotebookNode(output_type="stream", name="stdout", text=OMITTED + "\n")]
+            return cell, resources
         cell, resources = super().preprocess_cell(cell, resources, index)
-        if cell.cell_type == "code" and not nb.is_test(cell):
-            had_output = bool(cell.get("outputs"))
-            cell.outputs = []
-            if had_output:
-                cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=OMITTED + "\n"))
-        elif cell.cell_type == "code":
+        if cell.cell_type == "code":
             for output in cell.get("outputs", []):
                 for key in ("text", "evalue"):
                     if key in output:

@@ -53,7 +53,7 @@ def encode(value, depth=0):
         array = np.asarray(value)
         if array.dtype.kind not in "biuf" or array.dtype.itemsize > 8:
             return {"__object__": f"array of {array.dtype}"}
-        array = np.ascontiguousarray(array)
+        array = np.array(array, order="C", copy=True)
         return {"__ndarray__": {"dtype": array.dtype.str, "shape": list(array.shape),
                                 "data": base64.b64encode(array.tobytes()).decode("ascii")}}
     return {"__object__": type(value).__name__}
@@ -137,8 +137,13 @@ def answer(request, namespace, publish):
     """Run one probe request and publish its answer (never raises)."""
     try:
         target = namespace.get(request["target"]) if request.get("target") else None
-        if request.get("target") and request["target"] not in namespace:
-            raise NameError(f"name {request['target']!r} is not defined")
+        if request.get("target") and not callable(target):
+            reply = {"id": request["id"], "ok": False,
+                     "error": {"type": "NotDefined", "frames": [], "placeholder": False,
+                               "message": f"{request['target']} is not defined in the notebook: run the cell "
+                                          f"that defines it (and check that it runs without an error)"}}
+            publish({MIME: json.dumps(reply)})
+            return
         args = decode(request.get("args", []))
         kwargs = decode({"__dict__": request.get("kwargs", {})})
         if request.get("probe"):

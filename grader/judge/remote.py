@@ -21,8 +21,8 @@ class RemoteError(Exception):
         super().__init__(self.describe())
 
     def describe(self):
-        if self.kind == "NoAnswer":
-            return f"{self.name}: {self.message}"
+        if self.kind in ("NoAnswer", "NotDefined"):
+            return self.message
         text = f"{self.name} raised {self.kind}: {self.message}".rstrip(": ")
         for frame in self.frames:
             text += (f"\n  {frame.get('function')}, line {frame.get('line')} of "

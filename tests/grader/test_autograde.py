@@ -26,40 +26,39 @@ from tests.grader.support import (ASSIGNMENT, FILES, REPO, SUBMISSIONS, corpus_s
 # must all match; r"^$": the grader has nothing to say)
 EXPECTED = {
     "correct": (10, r"^$"),
-    "untouched-release": (0, r"add: NotImplementedError.*mean: NotImplementedError"
-                             r".*running_total: NotImplementedError"),
-    "one-function-wrong": (8, r"add: AssertionError: add\(1, 2\) returned -1, expected 3"),
-    "fails-hidden-test": (8, r"add: AssertionError: add\(-2, -3\) should be -5"),
-    "syntax-error": (7, r"mean: NameError.*defines it failed: SyntaxError"),
-    "import-time-exception": (8, r"add: NameError.*ModuleNotFoundError: No module named "
-                                 r"'missing_package'"),
-    "infinite-loop": (7, r"mean: CellTimeoutError"),
+    "untouched-release": (0, r"add: add is not written yet.*mean: mean is not written yet"
+                             r".*running_total: running_total is not written yet"),
+    "one-function-wrong": (8, r"add: add\(1, 2\) returned -1, expected 3"),
+    "fails-hidden-test": (8, r"add: add\(-2, -3\) should be -5"),
+    "syntax-error": (7, r"mean: mean is not defined in the notebook.*defines it failed with SyntaxError"),
+    "import-time-exception": (8, r"add: add is not defined in the notebook.*failed with ModuleNotFoundError"),
+    "infinite-loop": (7, r"did not return within 4 s"),
     "sleep-past-budget": (7, r"ignored the interrupt; the kernel was stopped"),
-    "memory-bomb": (7, r"mean: KernelDied: memory limit exceeded"),
+    "memory-bomb": (7, r"memory limit exceeded"),
     "os-exit": (7, r"the kernel exited with code 1"),
     "segfault": (7, r"the kernel crashed \(SIGSEGV"),
     "fork-bomb": (10, r"^$|BlockingIOError|did not finish within 4 s and was interrupted"),
     "huge-output": (10, r"output truncated by the grader"),
     "deleted-test-cell": (10, r"test cell 'test_add' was deleted: restored from the release"),
-    "deleted-solution-cell": (7, [r"solution cell 'mean' was deleted", r"mean: NameError"]),
-    "edited-test-cell": (7, r"mean: AssertionError: mean\(\[1, 2, 3\]\) returned 0"),
-    "cell-type-changed": (8, [r"'test_add' was changed from code to markdown",
-                              r"add: AssertionError"]),
+    "deleted-solution-cell": (7, [r"solution cell 'mean' was deleted", r"mean is not defined in the notebook"]),
+    "edited-test-cell": (7, r"mean: mean\(\[1, 2, 3\]\) returned 0"),
+    "cell-type-changed": (8, [r"'test_add' was changed from code to markdown", r"add: add\(1, 2\) returned"]),
     "duplicated-cells": (10, [r"cell 'mean' appears 2 times", r"cell 'test_add' appears 2 times"]),
     "cells-reordered": (10, r"cells were moved: the graded cells were put back"),
     "renamed-notebook": (10, r"graded '01_basics-Copy1.ipynb' as 01_basics.ipynb"),
     "missing-notebook": (5, r"02_more: 02_more.ipynb is missing from the submission"),
     "extra-notebooks": (10, [r"extra notebook 'Untitled.ipynb'", r"extra notebook 'scratch.ipynb'"]),
-    "corrupt-json": (5, r"01_basics: 01_basics.ipynb is not valid JSON"),
+    "corrupt-json": (5, r"01_basics: 01_basics.ipynb is not a readable notebook"),
     "empty-file": (5, r"01_basics: 01_basics.ipynb is empty \(0 bytes\)"),
-    "redefines-checks": (2, [r"mean: AssertionError", r"running_total: AssertionError",
-                             r"flagged for review: .*redefines the checker 'check_mean'",
-                             r"replaces toy_utils.check_running_total"]),
+    "redefines-checks": (2, [r"mean: mean\(\[1, 2, 3\]\) returned 0", r"running_total: running_total"]),
     "reads-secrets": (10, r"^$"),
     "writes-outside": (10, r"^$"),
     "network": (10, r"^$"),
     "all-notebooks-unreadable": (0, [r"01_basics: 01_basics.ipynb is empty",
-                                     r"02_more: 02_more.ipynb is not valid JSON"]),
+                                     r"02_more: 02_more.ipynb is not a readable notebook"]),
+    "output-execute-result": (8, r"add: add raised ValueError: no idea"),
+    "right-but-warns-on-stderr": (10, r"^$"),
+    "prints-a-pass": (8, r"add: add\(1, 2\) returned 0, expected 3"),
 }
 
 # A few hard cases, graded again serially, killed and resumed.
@@ -138,10 +137,10 @@ def test_the_gradebook_is_intact_and_has_no_duplicates(corpus):
 
 def test_no_sandbox_process_survives_the_batch(corpus):
     """After the batch (fork bomb included), does any sandbox user whose slot is free still run?"""
-    from grader.limits import SandboxSettings
     from grader.sandbox import leftover_processes
+    from grader.settings import GraderSandbox
 
-    assert leftover_processes(SandboxSettings()) == {}
+    assert leftover_processes(GraderSandbox()) == {}
 
 
 @pytest.mark.skipif(not fully_isolated(), reason="this machine gives no private file system")
@@ -274,30 +273,30 @@ def test_two_batches_cannot_grade_one_course_at_once(fresh_course):
 def test_a_notebook_nbgrader_cannot_grade_scores_0_and_the_rest_is_graded(fresh_course, tmp_path,
                                                                            monkeypatch):
     """If nbgrader itself fails on one notebook, is that one scored 0 and the others graded?"""
-    from grader import autograde
-    from grader.autograde import _backup_sqlite, grade_submission
-    from grader.course import Course
+    from grader import gradebook, nbgrader_run
+    from grader.courseroot import CourseRoot
+    from grader.grade import grade_submission
+    from grader.intake import read_submission
 
-    run_grader("collect", download_of(["correct"], tmp_path / "download"),
-               "--course-root", fresh_course)
-    real = autograde._run_autograde
+    real = nbgrader_run.run_autograde
 
     def failing_on_02(config):  # stands for an nbgrader bug triggered by one notebook
         notebook = config.CourseDirectory.get("notebook_id", "*")
         submitted = Path(config.CourseDirectory.root) / "submitted" / "correct" / ASSIGNMENT
         if (submitted / "02_more.ipynb").exists() and notebook in ("*", "02_more"):
-            return {"success": False, "log": "[ERROR] ValueError: nbgrader tripped on 02_more"}
+            return {"success": False, "tail": "[ERROR] ValueError: nbgrader tripped on 02_more"}
         return real(config)
 
-    monkeypatch.setattr(autograde, "_run_autograde", failing_on_02)
-    course = Course(fresh_course)
-    _backup_sqlite(course.db_path, tmp_path / "snapshot.db")
-    result = grade_submission(course, "correct", tmp_path / "work", tmp_path / "snapshot.db")
+    monkeypatch.setattr(nbgrader_run, "run_autograde", failing_on_02)
+    course = CourseRoot(fresh_course)
+    submission = read_submission(SUBMISSIONS, ["correct"])
+    template = gradebook.write_template(course, tmp_path / "template.db").read_bytes()
+    result = grade_submission({"root": str(fresh_course), "assignment": ASSIGNMENT, "student": "correct",
+                               "files": submission.files, "gradebook": template, "seed": 1})
     assert result["status"] == "graded"
     assert [t["score"] for t in result["notebooks"]["01_basics"]["tests"]] == [2, 3]
     assert result["notebooks"]["02_more"]["notes"] == [
-        "not graded: nbgrader could not grade 02_more.ipynb ([ERROR] ValueError: nbgrader "
-        "tripped on 02_more)"]
+        "not graded: nbgrader could not grade 02_more.ipynb ([ERROR] ValueError: nbgrader tripped on 02_more)"]
 
 
 def test_without_root_the_same_submissions_get_the_same_grades(corpus, fresh_course, tmp_path):
@@ -314,11 +313,15 @@ def test_without_root_the_same_submissions_get_the_same_grades(corpus, fresh_cou
     assert gradebook_scores(fresh_course) == expected
 
 
-@pytest.mark.parametrize("text", ["UserWarning: careful\nmore\n", ["UserWarning: careful\n", "more\n"]])
-def test_a_test_cell_that_wrote_to_stderr_gets_the_first_line_as_its_reason(text):
-    """Executed notebooks read as JSON keep multi-line output as a list of lines: both forms work."""
-    from grader.autograde import _test_reason
-
-    cell = {"outputs": [{"output_type": "stream", "name": "stderr", "text": text}]}
-    assert _test_reason(cell) == ("the test wrote to stderr, which nbgrader counts as a failure: "
-                                  "UserWarning: careful")
+def test_a_test_cell_shows_the_judges_verdict_not_the_students_output(corpus):
+    """Does the autograded test cell hold exactly what the judge wrote, whatever the function printed?"""
+    path = corpus.root / "autograded" / "output-execute-result" / ASSIGNMENT / "01_basics.ipynb"
+    cells = {cell["metadata"].get("nbgrader", {}).get("grade_id"): cell
+             for cell in json.loads(path.read_text())["cells"]}
+    outputs = cells["test_add"]["outputs"]
+    assert [output["output_type"] for output in outputs] == ["error"]
+    assert outputs[0]["ename"] == "TestFailed" and "add raised ValueError" in outputs[0]["evalue"]
+    path = corpus.root / "autograded" / "right-but-warns-on-stderr" / ASSIGNMENT / "01_basics.ipynb"
+    cells = {cell["metadata"].get("nbgrader", {}).get("grade_id"): cell
+             for cell in json.loads(path.read_text())["cells"]}
+    assert [output.get("name") for output in cells["test_mean"]["outputs"]] == ["stdout"]

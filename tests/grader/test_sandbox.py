@@ -4,6 +4,7 @@ A probe runs inside a real kernel started the grader's way and reports what it s
 probe run without the sandbox must see what the sandbox hides, or the probe proves nothing.
 """
 
+import importlib
 import json
 import os
 import signal
@@ -18,7 +19,12 @@ import pytest
 from nbclient import NotebookClient
 
 from grader import sandbox
-from grader.limits import Limits, SandboxSettings
+capabilities_module = importlib.import_module("grader.sandbox.capabilities")
+from grader.sandbox import job as job_module
+from grader.sandbox import memory as memory_module
+from grader.sandbox import users
+from grader.settings import GraderLimits as Limits
+from grader.settings import GraderSandbox as SandboxSettings
 from grader.sandbox import (MemoryWatch, SandboxError, SandboxJob, SandboxKernelManager,
                             acquire_slot, capabilities, kill_user_processes)
 from tests.grader.support import fully_isolated
@@ -74,7 +80,7 @@ def run_in_sandbox(code, settings, limits=None, course_root=None, timeout=60):
         job.cleanup()
         slot.release()
         if slot.uid is not None:
-            assert sandbox._user_pids(slot.uid) == [], "the kernel's user still runs processes"
+            assert users._user_pids(slot.uid) == [], "the kernel's user still runs processes"
 
 
 @pytest.fixture
@@ -151,11 +157,11 @@ def test_every_process_of_a_sandbox_user_is_killed(tmp_path):
         subprocess.Popen(["/bin/sh", "-c", spawner], preexec_fn=become, start_new_session=True,
                          cwd="/")
         deadline = time.monotonic() + 20
-        while len(sandbox._user_pids(uid)) < 21 and time.monotonic() < deadline:
+        while len(users._user_pids(uid)) < 21 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(sandbox._user_pids(uid)) >= 21
+        assert len(users._user_pids(uid)) >= 21
         kill_user_processes(uid)
-        assert sandbox._user_pids(uid) == []
+        assert users._user_pids(uid) == []
     finally:
         slot.release()
 
@@ -185,11 +191,11 @@ def test_memory_watch_kills_a_process_tree_over_the_limit():
 
 def test_strict_mode_refuses_a_machine_without_isolation(monkeypatch):
     """With mode strict and no root, does the grader refuse to run instead of degrading?"""
-    monkeypatch.setattr(sandbox, "capabilities", lambda: sandbox.Capabilities(
+    monkeypatch.setattr(capabilities_module, "capabilities", lambda: sandbox.Capabilities(
         root=False, namespaces=False, notes=("not root: no separate user",)))
     with pytest.raises(SandboxError, match="strict"):
-        sandbox.check_mode(SandboxSettings(mode="strict"))
-    assert sandbox.check_mode(SandboxSettings(mode="auto")).root is False
+        capabilities_module.check_mode(SandboxSettings(mode="strict"))
+    assert capabilities_module.check_mode(SandboxSettings(mode="auto")).root is False
 
 
 def test_the_isolation_summary_says_what_is_missing():
@@ -208,7 +214,7 @@ def test_the_launcher_reports_a_failed_setup(tmp_path):
             "rlimits": {}, "private_filesystem": False, "block_network": False,
             "connection_file": str(tmp_path / "c.json"), "parent_pid": os.getpid()}
     (tmp_path / "spec.json").write_text(json.dumps(spec))
-    process = subprocess.run([sys.executable, str(sandbox.LAUNCHER), str(tmp_path / "spec.json"),
+    process = subprocess.run([sys.executable, str(job_module.LAUNCHER), str(tmp_path / "spec.json"),
                               "--", sys.executable, "-c", "print('kernel')"],
                              capture_output=True, text=True, timeout=30)
     assert process.returncode == 97
@@ -217,8 +223,8 @@ def test_the_launcher_reports_a_failed_setup(tmp_path):
 
 def test_memory_watch_does_not_count_pages_that_forks_share(monkeypatch):
     """Over the limit by resident size but not by proportional size (forks sharing pages): no kill."""
-    monkeypatch.setattr(sandbox, "_resident_memory", lambda pid: 80 * 2**20)
-    monkeypatch.setattr(sandbox, "_proportional_memory", lambda pid: 20 * 2**20)
+    monkeypatch.setattr(memory_module, "_resident_memory", lambda pid: 80 * 2**20)
+    monkeypatch.setattr(memory_module, "_proportional_memory", lambda pid: 20 * 2**20)
     forks = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]) for _ in range(2)]
     watch = MemoryWatch(100, interval=0.02)
     watch._pids = lambda: [p.pid for p in forks]
@@ -227,7 +233,7 @@ def test_memory_watch_does_not_count_pages_that_forks_share(monkeypatch):
         time.sleep(0.5)
         assert watch.tripped is None and all(p.poll() is None for p in forks)
         assert watch.peak == 40 * 2**20  # 2 x 80 MiB resident is over 100: decided on 2 x 20 MiB
-        monkeypatch.setattr(sandbox, "_proportional_memory", lambda pid: 60 * 2**20)
+        monkeypatch.setattr(memory_module, "_proportional_memory", lambda pid: 60 * 2**20)
         assert forks[0].wait(timeout=10) == -signal.SIGKILL and "memory limit exceeded" in watch.tripped
     finally:
         watch.stop()

@@ -327,6 +327,30 @@ def scenarios(release):
     books = solved(release)
     books["02_more"]["cells"].append(free(NETWORK))
     out["network"] = files(books)
+
+    # nbgrader alone scores a test cell whose first output is an execute_result as "partial
+    # credit", and a non-number there as full marks: the function below emits one, then raises.
+    books = solved(release)
+    answer(books["01_basics"], "add", "def add(a, b):\n    get_ipython().displayhook('100')\n"
+                                      "    raise ValueError('no idea')\n")
+    out["output-execute-result"] = files(books)
+
+    # ... and it scores any stderr output as 0: a right answer that warns keeps its points.
+    books = solved(release)
+    answer(books["01_basics"], "mean", "import sys, warnings\n\ndef mean(values):\n"
+                                       "    print('careful: a float', file=sys.stderr)\n"
+                                       "    warnings.warn('a library warning')\n"
+                                       "    return sum(values) / len(values)\n")
+    out["right-but-warns-on-stderr"] = files(books)
+
+    # A student who prints what a passing test prints, and replaces the checker module.
+    books = solved(release)
+    answer(books["01_basics"], "add", "def add(a, b):\n    print('add: visible tests passed')\n    return 0\n")
+    insert_after(books["01_basics"], "setup_basics", free(
+        "import sys, types\nfake = types.ModuleType('toy_utils')\n"
+        "fake.check_add = fake.check_mean = lambda f: print('add: visible tests passed')\n"
+        "sys.modules['toy_utils'] = fake\n"))
+    out["prints-a-pass"] = files(books)
     return out
 
 
