@@ -278,6 +278,9 @@ class SandboxedExecute(Execute):
             if outcome.killed:
                 self._stop("the kernel ignored the interrupt after a test's call timed out")
             return _no_answer(f"a call of {message.get('target')} did not return within {timeout:.0f} s (interrupted)")
+        if outcome.answers > 1:
+            return _no_answer(f"the kernel sent {outcome.answers} answers to one call of {message.get('target')}: "
+                              f"something in the notebook answers for the grader")
         if outcome.text is None:
             return _no_answer("the kernel sent no answer (is the grader's probe blocked or its output redirected?)")
         try:

@@ -3,20 +3,29 @@
 Some exercises exist to be written by hand: a transposed convolution with NumPy loops, the
 metrics with NumPy. Calling TensorFlow's own `tf.nn.conv2d_transpose`, or the course
 library, gives the right numbers and skips the lesson. `delegations` reads the student's code
-(their notebook cells, plain text) and lists the uses of such modules inside the function and
-inside the notebook's own helper functions it calls.
+(their notebook cells, plain text) and lists what hands the work elsewhere:
+
+- uses of the listed modules inside the function and the notebook's own helpers it calls;
+- a last binding of the name that is not the student's `def` (an import, an assignment);
+- code that runs or imports code by name (exec, eval, __import__, importlib), or rebinds
+  names behind the code's back (threads, globals(), sys.modules);
+- with `strict`, any name the function uses that is neither its own, a builtin, a function
+  of the notebook, nor one of the `allowed_modules` (NumPy, math).
 """
 
 import ast
+import builtins
 
-# Names that commonly hold these modules in a notebook, whether or not their import is seen.
 USUAL_NAMES = {"tf": "tensorflow", "tensorflow": "tensorflow", "keras": "keras", "layers": "keras",
                "torch": "torch", "scipy": "scipy", "sklearn": "scikit-learn", "cv2": "OpenCV",
                "library": "the course library", "reference_metrics": "the course library",
                "course": "the course library", "test_utils": "the course's checkers"}
 MODULES = {"tensorflow": "tensorflow", "keras": "keras", "tf_keras": "keras", "torch": "torch", "scipy": "scipy",
            "sklearn": "scikit-learn", "skimage": "scikit-image", "cv2": "OpenCV", "course": "the course library",
-           "test_utils": "the course's checkers"}
+           "test_utils": "the course's checkers", "importlib": "importlib", "runpy": "runpy",
+           "threading": "threading", "ctypes": "ctypes"}
+INDIRECT = {"exec", "eval", "compile", "__import__", "globals", "vars", "getattr", "setattr", "open"}
+STRICT_MODULES = ("numpy", "math", "itertools", "functools", "collections", "operator")
 
 
 def _parse(text):
@@ -27,61 +36,96 @@ def _parse(text):
         return None
 
 
-def _modules(tree):
-    """{name bound at the top level: what it is} for imports of the listed modules."""
-    found = {}
-    for node in tree.body:
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                top = alias.name.split(".")[0]
-                if top in MODULES:
-                    found[(alias.asname or alias.name).split(".")[0]] = MODULES[top]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            top = node.module.split(".")[0]
-            if top in MODULES:
-                for alias in node.names:
-                    found[alias.asname or alias.name] = MODULES[top]
-    return found
+def _imported(node):
+    """(bound name, module) pairs of an import statement."""
+    if isinstance(node, ast.Import):
+        return [((alias.asname or alias.name).split(".")[0], alias.name) for alias in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return [(alias.asname or alias.name, node.module) for alias in node.names]
+    return []
 
 
-def delegations(code, name, allowed=()):
-    """Uses of the listed modules in function `name` and the helpers it calls, as messages.
+class _Notebook:
+    """The student's cells: their functions, their imports, and the last binding of each name."""
+
+    def __init__(self, cells):
+        self.functions, self.bound, self.last, self.allowed = {}, dict(USUAL_NAMES), {}, set()
+        self.indirect = []
+        for cell in cells:
+            tree = _parse(cell)
+            if tree is None:
+                continue
+            for node in tree.body:
+                for name, module in _imported(node):
+                    top = module.split(".")[0]
+                    self.last[name] = f"an import from {module} (line {node.lineno} of its cell)"
+                    if top in MODULES:
+                        self.bound[name] = MODULES[top]
+                    if top in STRICT_MODULES:
+                        self.allowed.add(name)
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    self.functions[node.name] = node
+                    self.last[node.name] = "def"
+                elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                    for target in targets:
+                        for sub in ast.walk(target):
+                            if isinstance(sub, ast.Name):
+                                self.last[sub.id] = f"an assignment (line {node.lineno} of its cell)"
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                        node.func.id in ("exec", "eval", "compile", "__import__", "globals"):
+                    self.indirect.append(f"{node.func.id}(...) (line {node.lineno} of a cell)")
+
+
+def delegations(code, name, allowed=(), strict=False):
+    """What hands the work of function `name` elsewhere, as messages (none: it is the student's own).
 
     Args:
         code: the student's code: a string, or a list of cell sources (later cells win).
         name: the function to look at.
         allowed: module descriptions that are fine here (e.g. {"tensorflow"} for data functions).
+        strict: every name the function uses must be its own, a builtin, a notebook function
+            or one of the plain-computation modules (NumPy, math, ...).
     """
-    cells = [code] if isinstance(code, str) else list(code)
-    functions, bound = {}, dict(USUAL_NAMES)
-    for cell in cells:
-        tree = _parse(cell)
-        if tree is None:
-            continue
-        bound.update(_modules(tree))
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                functions[node.name] = node
-    problems, seen, todo = [], set(), [name]
+    notebook = _Notebook([code] if isinstance(code, str) else list(code))
+    problems = list(notebook.indirect)
+    if notebook.last.get(name, "def") != "def":
+        problems.append(f"{name} itself, last set by {notebook.last[name]}, not by your def")
+    seen, todo = set(), [name]
     while todo:
         current = todo.pop()
-        if current in seen or current not in functions:
+        if current in seen or current not in notebook.functions:
             continue
         seen.add(current)
-        for node in ast.walk(functions[current]):
-            where = f"in {current}, line {getattr(node, 'lineno', '?')}"
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                module = (node.module if isinstance(node, ast.ImportFrom) else node.names[0].name) or ""
+        problems += _uses(notebook, notebook.functions[current], current, allowed, strict, todo)
+    return list(dict.fromkeys(problems))
+
+
+def _uses(notebook, function, current, allowed, strict, todo):
+    local = {arg.arg for arg in ast.walk(function.args) if isinstance(arg, ast.arg)}
+    for node in ast.walk(function):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            local.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not function:
+            local.add(node.name)
+    problems = []
+    for node in ast.walk(function):
+        where = f"in {current}, line {getattr(node, 'lineno', '?')}"
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for _, module in _imported(node):
                 what = MODULES.get(module.split(".")[0])
                 if what and what not in allowed:
                     problems.append(f"an import of {module} ({what}) {where}")
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
-                what = bound.get(node.id)
-                if what and what not in allowed:
-                    problems.append(f"{node.id} ({what}) {where}")
-                elif node.id in functions and node.id != current:
-                    todo.append(node.id)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
-                    node.func.id in ("__import__", "exec", "eval"):
-                problems.append(f"{node.func.id}(...) {where}")
-    return list(dict.fromkeys(problems))
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+            what = notebook.bound.get(node.id)
+            if what and what not in allowed:
+                problems.append(f"{node.id} ({what}) {where}")
+            elif node.id in notebook.functions and node.id != current:
+                todo.append(node.id)
+            elif node.id in INDIRECT and strict:
+                problems.append(f"{node.id}(...) {where}")
+            elif strict and not (node.id in notebook.functions or node.id in notebook.allowed or
+                                 hasattr(builtins, node.id)):
+                problems.append(f"{node.id} {where}, which is not a function of your notebook")
+    return problems

@@ -166,7 +166,7 @@ def source_of(function, name):
     try:
         sources = [inspect.getsource(function)]
     except (OSError, TypeError):
-        return []
+        return None
     imports = []
     for key, value in list(getattr(function, "__globals__", {}).items()):
         if inspect.ismodule(value):

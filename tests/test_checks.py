@@ -840,7 +840,7 @@ def test_compile_model_ignoring_the_learning_rate_fails(grade):
     wrong = compiler(**{"Adam(learning_rate=learning_rate)": "Adam(learning_rate=0.001)"})
     grade.passes(checks.check_compile_model, wrong)  # the default happens to match
     message = grade.fails(checks.check_compile_model, wrong, learning_rate=0.004)
-    assert message.startswith("compile_model('model', learning_rate=0.004): Adam's learning rate is 0.001;"), message
+    assert message.startswith("compile_model(model, learning_rate=0.004): Adam's learning rate is 0.001;"), message
     assert "expected 0.004" in message and "pass the learning_rate argument on to Adam" in message, message
 
 

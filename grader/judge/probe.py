@@ -19,6 +19,7 @@ class ProbeOutcome:
     dead: bool = False  # the kernel died
     hung: bool = False  # no idle status within the time
     killed: bool = False  # it ignored the interrupt too
+    answers: int = 0  # how many answers came (more than one: someone else spoke for the agent)
 
 
 async def _collect(kc, msg_id, deadline, max_bytes, outcome):
@@ -40,6 +41,8 @@ async def _collect(kc, msg_id, deadline, max_bytes, outcome):
         content = message.get("content", {})
         if kind in ("display_data", "update_display_data"):
             text = (content.get("data") or {}).get(MIME)
+            if text is not None:
+                outcome.answers += 1
             if isinstance(text, str) and len(text) <= max_bytes:
                 outcome.text = text
         elif kind == "status" and content.get("execution_state") == "idle":

@@ -1,5 +1,7 @@
 """Checks of the model-building functions: conv_block (notebook 2), upsampling_block (3), unet_model (4)."""
 
+import numpy as np
+
 from test_utils import runner
 from test_utils.checks.common import ask
 from test_utils.compare import explain
@@ -18,9 +20,19 @@ def spec_text(name, spec):
     return f"{name}({', '.join(args)})"
 
 
+SKETCH_SEED = 2024  # the seed of the weights and input whose output is compared (public cases)
+
+
 def table_spec(table):
     _, shapes, kwargs = TABLES[table]
-    return {"inputs": [tuple(shape) for shape in shapes], "kwargs": dict(kwargs)}
+    return {"inputs": [tuple(shape) for shape in shapes], "kwargs": dict(kwargs), "seed": SKETCH_SEED}
+
+
+def _seeded(specs, name):
+    """Each spec with the seed of its computation check: drawn for random cases, else a fixed one."""
+    for spec in specs:
+        spec.setdefault("seed", SKETCH_SEED)
+    return specs
 
 
 def check_layers(function, name, spec, note=None):
@@ -35,7 +47,21 @@ def check_layers(function, name, spec, note=None):
         raise CheckFailure(text + (f"\nNote: {note}" if note else ""))
     if received["output"] != reference["output"]:
         fail(call, f"the model outputs shape {received['output']}; expected {reference['output']}")
+    _same_computation(call, received.get("sketch"), reference.get("sketch"))
     return received
+
+
+def _same_computation(call, sketch, expected):
+    """With the same weights and input, does the model compute what the reference computes?"""
+    if expected is None:
+        return
+    sketch, expected = np.asarray(sketch if sketch is not None else [], float), np.asarray(expected, float)
+    if sketch.shape != expected.shape or not np.all(np.isfinite(sketch)) or \
+            np.linalg.norm(sketch - expected) > 1e-3 * (np.linalg.norm(expected) + 1e-6):
+        fail(call, "its layers are described like the reference's, but with the same weights and the same "
+                   "input the model computes something else",
+             "check how the layers are connected: each one must take the tensor the reference gives it "
+             "(the skip connection, the upsampled tensor, the previous layer)")
 
 
 def _concatenation_order(name, call, rows):
@@ -57,7 +83,7 @@ def _random_conv_specs(count, seed_name):
         shape = (2 * int(rng.integers(3, 20)), 2 * int(rng.integers(3, 20)), int(rng.integers(1, 9)))
         yield {"inputs": [shape], "kwargs": {"n_filters": int(rng.integers(1, 48)),
                                              "dropout_prob": float(rng.choice([0, 0, 0.1, 0.25, 0.5])),
-                                             "max_pooling": pooling}}
+                                             "max_pooling": pooling}, "seed": int(rng.integers(1, 2**31))}
 
 
 def check_conv_block(conv_block, input_shape=None, random_cases=0, **kwargs):
@@ -74,7 +100,7 @@ def check_conv_block(conv_block, input_shape=None, random_cases=0, **kwargs):
     if input_shape or kwargs:
         specs.append({"inputs": [tuple(input_shape or (96, 128, 3))], "kwargs": kwargs})
     specs += list(_random_conv_specs(random_cases, "conv_block"))
-    for spec in specs:
+    for spec in _seeded(specs, "conv_block"):
         received = check_layers(conv_block, "conv_block", spec)
         passed(f"{spec_text('conv_block', spec)}: all {len(received['rows'])} layers match the reference")
 
@@ -138,8 +164,8 @@ def check_upsampling_block(upsampling_block, expansive_shape=None, contractive_s
         height, width = int(rng.integers(2, 12)), int(rng.integers(2, 12))
         specs.append({"inputs": [(height, width, int(rng.integers(1, 40))),
                                  (2 * height, 2 * width, int(rng.integers(1, 40)))],
-                      "kwargs": {"n_filters": int(rng.integers(1, 40))}})
-    for spec in specs:
+                      "kwargs": {"n_filters": int(rng.integers(1, 40))}, "seed": int(rng.integers(1, 2**31))})
+    for spec in _seeded(specs, "upsampling_block"):
         received = check_layers(upsampling_block, "upsampling_block", spec)
         passed(f"{spec_text('upsampling_block', spec)}: all {len(received['rows'])} layers match the reference")
 
@@ -158,8 +184,9 @@ def check_unet_model(unet_model, random_cases=0, **kwargs):
     for _ in range(random_cases):
         specs.append({"inputs": [], "kwargs": {
             "input_size": (16 * int(rng.integers(1, 5)), 16 * int(rng.integers(1, 5)), int(rng.integers(1, 5))),
-            "n_filters": int(rng.integers(1, 7)), "n_classes": int(rng.integers(2, 30))}})
-    for spec in specs:
+            "n_filters": int(rng.integers(1, 7)), "n_classes": int(rng.integers(2, 30))},
+            "seed": int(rng.integers(1, 2**31))})
+    for spec in _seeded(specs, "unet_model"):
         received = check_layers(unet_model, "unet_model", spec, note=UNET_NOTE)
         passed(f"{spec_text('unet_model', spec)}: {received['params']:,} parameters, output "
                f"{tuple(received['output'])} (one logit per class and pixel)")

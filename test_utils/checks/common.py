@@ -2,7 +2,14 @@
 
 from test_utils.codecheck import delegations
 from test_utils.failure import fail
-from test_utils.runner import StudentError, answer, source_of, student_failure
+from test_utils.runner import StudentError, answer, is_remote, source_of, student_failure
+
+
+class Name(str):
+    """A placeholder shown as written in a call text: `decode_image(path)`, not `decode_image('path')`."""
+
+    def __repr__(self):
+        return str(self)
 
 
 def describe(value):
@@ -31,9 +38,20 @@ def ask(function, name, call, probe=None, *args, **kwargs):
         raise student_failure(error, call) from None
 
 
-def require_own_code(function, name, allowed=(), lesson="by hand"):
-    """Fail if `name` (or a helper it calls) hands its work to a library it must not use."""
-    problems = delegations(source_of(function, name), name, allowed)
+def require_own_code(function, name, allowed=(), lesson="by hand", strict=False):
+    """Fail if `name` (or a helper it calls) hands its work to a library it must not use.
+
+    With `strict` (the from-scratch exercises) it may use nothing but its own code, the
+    notebook's functions, builtins and NumPy or math.
+    """
+    if not is_remote(function):
+        module = getattr(function, "__module__", None)
+        if module not in ("__main__", "notebook_definitions", "earlier_notebooks", None) or not callable(function):
+            fail(name, f"{name} is {module}.{getattr(function, '__qualname__', '?')}, not a function written in "
+                       f"your notebook", "write the function in its cell (def ...)")
+    code = source_of(function, name)
+    problems = delegations(code, name, allowed, strict) if code else \
+        [f"{name}, whose code cannot be read (was it made with exec?)"]
     if problems:
         fail(name, f"this exercise is written {lesson}, but the code uses {problems[0]}",
              "write the computation yourself; the libraries are for later, once you know what they do")

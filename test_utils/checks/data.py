@@ -10,7 +10,7 @@ import string
 import numpy as np
 
 from test_utils import runner
-from test_utils.checks.common import ask, call_text, require_own_code
+from test_utils.checks.common import Name, ask, call_text, require_own_code
 from test_utils.failure import fail, passed
 from test_utils.probes import data as probes
 from test_utils.probes.common import call as plain_call
@@ -41,7 +41,7 @@ def check_pair_files(pair_files, names=PAIR_NAMES, random_cases=0):
     all_names = [tuple(names)] + [tuple(_random_names(rng, int(rng.integers(3, 9)))) for _ in range(random_cases)]
     for chosen in all_names:
         spec = {"names": list(chosen), "lonely": [list(item) for item in LONELY]}
-        call = call_text("pair_files", "data_dir")
+        call = call_text("pair_files", Name("data_dir"))
         got = ask(pair_files, "pair_files", call, probes.pair_folder, spec)
         want = runner.expected("pair_files", probes.pair_folder, spec)
         if "returned" in got:
@@ -107,7 +107,7 @@ def check_decode_image(decode_image, size=(5, 7), seed=0, random_cases=0):
         shape = (int(hidden.integers(1, 20)), int(hidden.integers(1, 20)))
         specs.append((shape, _image_spec(hidden, shape)))
     for shape, spec in specs:
-        call = call_text("decode_image", "path")
+        call = call_text("decode_image", Name("path"))
         got = ask(decode_image, "decode_image", call, probes.decode_files, spec)
         want = runner.expected("decode_image", probes.decode_files, spec)
         for kind in spec["files"]:
@@ -145,7 +145,7 @@ def check_decode_mask(decode_mask, size=(6, 5), seed=1, random_cases=0):
     specs = [_mask_spec(np.random.default_rng(seed), size)]
     specs += [_mask_spec(hidden, (int(hidden.integers(1, 20)), int(hidden.integers(1, 20)))) for _ in range(random_cases)]
     for spec in specs:
-        call = call_text("decode_mask", "path")
+        call = call_text("decode_mask", Name("path"))
         got = ask(decode_mask, "decode_mask", call, probes.decode_files, spec)
         want = runner.expected("decode_mask", probes.decode_files, spec)
         for kind in spec["files"]:
@@ -175,7 +175,7 @@ def check_decoders_on_files(decode_image, decode_mask, pairs):
         if function is None:
             continue
         checked.append(name)
-        call = call_text(name, "path")
+        call = call_text(name, Name("path"))
         got = ask(function, name, call, probes.decode_paths, {"paths": list(paths)})
         want = runner.expected(name, probes.decode_paths, {"paths": list(paths)})
         for path, result, expected in zip(paths, got, want):
@@ -299,7 +299,7 @@ def check_make_dataset(make_dataset, count=10, batch_size=4, seed=0, random_case
     cases += [(int(rng.integers(6, 31)), int(rng.integers(1, 9)), int(rng.integers(0, 999))) for _ in range(random_cases)]
     for n, size, chosen_seed in cases:
         spec = {"count": n, "batch_size": size, "seed": chosen_seed}
-        call = call_text("make_dataset", _pairs(n), "loader", batch_size=size, shuffle=True, seed=chosen_seed)
+        call = call_text("make_dataset", _pairs(n), Name("loader"), batch_size=size, shuffle=True, seed=chosen_seed)
         got = ask(make_dataset, "make_dataset", call, probes.dataset, spec)
         expected_sizes = [size] * (n // size) + ([n % size] if n % size else [])
         if got["batch_sizes"] != expected_sizes:

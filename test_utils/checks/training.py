@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from test_utils import runner
-from test_utils.checks.common import ask, call_text, require_own_code
+from test_utils.checks.common import Name, ask, call_text, require_own_code
 from test_utils.failure import fail, passed
 from test_utils.probes.common import call as plain_call
 from test_utils.probes.common import tf
@@ -46,6 +46,21 @@ def _verdict(call, got, wanted_rate):
         fail(call, f"the metrics are {got['metrics']}; expected pixel accuracy", "metrics=['accuracy']")
 
 
+TRAIN_SEED = 7  # the seed of the two training steps compared with the reference (public cases)
+
+
+def _same_training(call, got, want):
+    """After two steps from the same weights on the same batch, do the weights agree with the reference's?"""
+    if got.get("train_error"):
+        fail(call, got["train_error"])
+    trained, expected = np.asarray(got.get("trained", []), float), np.asarray(want["trained"], float)
+    if trained.shape != expected.shape or not np.allclose(trained, expected, rtol=1e-4, atol=1e-6):
+        fail(call, "its settings read right, but two training steps move the weights differently from Adam "
+                   "with SparseCategoricalCrossentropy(from_logits=True)",
+             "compile with model.compile(optimizer=..., loss=..., metrics=...) and the objects themselves, "
+             "not attributes set by hand")
+
+
 def check_compile_model(compile_model, learning_rate=None, random_cases=0):
     """Check compile_model's loss, optimizer, learning rate and metric on a tiny model.
 
@@ -54,14 +69,17 @@ def check_compile_model(compile_model, learning_rate=None, random_cases=0):
             returns the model.
         learning_rate: the rate to pass; None calls compile_model(model) and expects 0.001.
     """
-    rates = [learning_rate]
     rng = runner.random_generator("compile_model", learning_rate)
-    rates += [float(10 ** rng.uniform(-5, -1)) for _ in range(random_cases)]
-    for rate in rates:
+    cases = [(learning_rate, TRAIN_SEED)]
+    cases += [(float(10 ** rng.uniform(-4, -2)), int(rng.integers(1, 2**31))) for _ in range(random_cases)]
+    rates = [rate for rate, _ in cases]
+    for rate, seed in cases:
         kwargs = {} if rate is None else {"learning_rate": rate}
-        call = call_text("compile_model", "model", **kwargs)
-        got = ask(compile_model, "compile_model", call, compile_config, {"learning_rate": rate})
+        call = call_text("compile_model", Name("model"), **kwargs)
+        spec = {"learning_rate": rate, "train_seed": seed}
+        got = ask(compile_model, "compile_model", call, compile_config, spec)
         _verdict(call, got, 1e-3 if rate is None else rate)
+        _same_training(call, got, runner.expected("compile_model", compile_config, spec))
     shown = ", ".join(f"{r:g}" for r in rates if r is not None) or "the default 0.001"
     passed(f"compile_model: SparseCategoricalCrossentropy(from_logits=True), Adam({shown}), accuracy")
 
@@ -101,9 +119,10 @@ def check_training_learns(compile_model, unet_model, steps=50, learning_rate=3e-
     U-Net is the reference one under the grader and your own while you work.
     """
     t = tf()
-    call = call_text("compile_model", "unet_model(input_size=(32, 48, 3), n_filters=8, n_classes=4)",
+    call = call_text("compile_model", Name("unet_model(input_size=(32, 48, 3), n_filters=8, n_classes=4)"),
                      learning_rate=learning_rate)
-    got = ask(compile_model, "compile_model", call, compile_config, {"learning_rate": learning_rate})
+    spec = {"learning_rate": learning_rate, "train_seed": TRAIN_SEED}
+    got = ask(compile_model, "compile_model", call, compile_config, spec)
     if not got["compiled"]:
         fail(call, "the model is not compiled", "call model.compile(optimizer=..., loss=..., metrics=...)")
     builder = runner.reference("unet_model") if runner.is_remote(unet_model) else unet_model
@@ -128,6 +147,7 @@ def check_training_learns(compile_model, unet_model, steps=50, learning_rate=3e-
                    f"a working set-up at least halves it",
              "check the loss (SparseCategoricalCrossentropy(from_logits=True)), the optimizer (Adam) and that "
              "learning_rate reaches it")
+    _same_training(call, got, runner.expected("compile_model", compile_config, spec))
     passed(f"training learns: on one small batch the loss fell from {first:.3f} to {last:.3f} in {steps} steps")
 
 
@@ -165,7 +185,7 @@ def _random_metric_cases(name, count):
 
 
 def _check_metric(function, name, seed, n_classes, random_cases, with_classes):
-    require_own_code(function, name, lesson="with NumPy")
+    require_own_code(function, name, lesson="with NumPy", strict=True)
     for label, y_true, y_pred, classes, hint in metric_cases(seed, n_classes) + _random_metric_cases(name, random_cases):
         kwargs = {"n_classes": classes} if with_classes and classes != 23 else {}
         call = call_text(name, y_true, y_pred, **kwargs)

@@ -68,7 +68,7 @@ def check_transposed_conv2d(transposed_conv2d, cases=TRANSPOSED_CONV_CASES, seed
     out_channels, in_channels) and a stride, and returns the 'valid' output. It is written with
     NumPy: a version that calls TensorFlow (or another library) fails.
     """
-    require_own_code(transposed_conv2d, "transposed_conv2d", lesson="with NumPy only")
+    require_own_code(transposed_conv2d, "transposed_conv2d", lesson="with NumPy only", strict=True)
     public = np.random.default_rng(seed)
     cases = [(*case, public) for case in cases]
     hidden = runner.random_generator("transposed_conv2d")

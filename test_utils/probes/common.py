@@ -72,3 +72,39 @@ def call(function, *args, **kwargs):
     copies = [_copy(arg) for arg in args]
     value = function(*copies, **kwargs)
     return {"value": _plain(value), "changed": not all(_same(a, b) for a, b in zip(args, copies))}
+
+
+def set_seeded_weights(model, seed):
+    """Give every weight of `model` values drawn from `seed` (He-scaled kernels, small biases).
+
+    Two models with the same layers in the same order get the same weights, whoever built
+    them: the check can then compare what they compute, not only how they describe themselves.
+    """
+    rng = np.random.default_rng(seed)
+    values = []
+    for weight in model.get_weights():
+        if weight.ndim >= 2:
+            fan_in = int(np.prod(weight.shape[:-1])) or 1
+            values.append((rng.standard_normal(weight.shape) * np.sqrt(2.0 / fan_in)).astype(weight.dtype))
+        else:
+            values.append((rng.standard_normal(weight.shape) * 0.05).astype(weight.dtype))
+    model.set_weights(values)
+
+
+def output_sketch(model, seed, projections=8):
+    """What `model` computes, in a few numbers: random projections of its output on a seeded input.
+
+    The weights are set from `seed` first (set_seeded_weights); the input is drawn from it too.
+    """
+    rng = np.random.default_rng(seed + 1)
+    set_seeded_weights(model, seed)
+    inputs = [rng.standard_normal((1, *[int(d) for d in tensor.shape[1:]])).astype(np.float32)
+              for tensor in model.inputs]
+    outputs = model(inputs if len(inputs) > 1 else inputs[0], training=False)
+    outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+    sketch = []
+    for output in outputs:
+        values = np.asarray(output, np.float64).ravel()
+        directions = rng.standard_normal((projections, values.size))
+        sketch += (directions @ values / np.sqrt(values.size)).tolist()
+    return sketch

@@ -1,6 +1,8 @@
 """Probe of compile_model (notebook 5): what it set on a model, as plain data."""
 
-from test_utils.probes.common import Unexpected, tf
+import numpy as np
+
+from test_utils.probes.common import Unexpected, set_seeded_weights, tf
 
 
 def tiny_model(n_classes=5):
@@ -64,6 +66,24 @@ def compile_config(function, spec):
         else:
             names.append(type(metric).__name__)
     answer["metrics"] = names
-    if not isinstance(answer["loss"], dict):
-        raise Unexpected("the loss could not be read")
+    if spec.get("train_seed") is not None:
+        try:
+            answer["trained"] = _two_steps(model, int(spec["train_seed"]))
+        except Unexpected as error:
+            answer["train_error"] = str(error)
     return answer
+
+
+def _two_steps(model, seed):
+    """The model's weights after two training steps on a batch drawn from `seed` (flattened)."""
+    rng = np.random.default_rng(seed)
+    set_seeded_weights(model, seed)
+    images = rng.standard_normal((2, 8, 8, 3)).astype(np.float32)
+    masks = rng.integers(0, 5, (2, 8, 8, 1)).astype(np.uint8)
+    try:
+        for _ in range(2):
+            model.train_on_batch(images, masks)
+    except Exception as error:  # noqa: BLE001 (a set-up that cannot train is an answer too)
+        raise Unexpected(f"the compiled model cannot train on a batch of class-id masks ({type(error).__name__}: "
+                         f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
+    return np.concatenate([np.asarray(w, np.float64).ravel() for w in model.get_weights()])
