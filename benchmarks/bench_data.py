@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import machine_line  # noqa: E402
 from course import scenes  # noqa: E402
-from course.data import check_pairs, pair_files  # noqa: E402
+from course.data import check_pairs, list_pairs  # noqa: E402
 from course.data_setup import folder_size  # noqa: E402
 
 
@@ -68,7 +68,7 @@ def main(argv=None):
           f"that is about {cpu / cores:.0f} s wall. Wall above that means other work shared the cores.")
     print(f"  disk: {sizes[-1] / 1e6:.1f} MB, {sizes[-1] / args.count / 1e3:.0f} KB per pair (image + mask)")
     started = time.perf_counter()
-    check_pairs(pair_files(folder.name))
+    check_pairs(list_pairs(folder.name))
     print(f"  pair_files + check_pairs: {time.perf_counter() - started:.2f} s")
     folder.cleanup()
 

@@ -57,7 +57,13 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=SETTINGS.seed, help="split, shuffle and weight seed")
     args = parser.parse_args(argv)
 
-    from course.data import check_pairs, make_dataset, pair_files, split_pairs  # noqa: PLC0415
+    from course.data import check_pairs  # noqa: PLC0415
+    from course.reference import reference_function  # noqa: PLC0415
+
+    pair_files, split_pairs, load_pair = (reference_function(name) for name in ("pair_files", "split_pairs", "load_pair"))
+
+    def make_dataset(pairs, batch_size, shuffle=True, seed=0):
+        return reference_function("make_dataset")(pairs, load_pair, batch_size=batch_size, shuffle=shuffle, seed=seed)
     from course.data_setup import describe, ensure_dataset  # noqa: PLC0415
     from course.tensorflow_setup import import_tensorflow  # noqa: PLC0415
 
@@ -66,7 +72,7 @@ def main(argv=None):
     folder = Path(args.data) if args.data else ensure_dataset(count=args.count)
     print(machine_line())
     print(describe(folder))
-    pairs = pair_files(folder)
+    pairs = pair_files(str(folder))
     check_pairs(pairs)
     train, validation = split_pairs(pairs, SETTINGS.validation_fraction, args.seed)
     train_dataset = make_dataset(train, args.batch_size, seed=args.seed)

@@ -64,11 +64,12 @@ def worker(options):
     warmup = 2 * spe
     if options.get("pipeline"):
         # The course's own pipeline on the generated PNGs; the warm-up pass fills the cache.
-        from course.data import make_dataset, pair_files
         from course.data_setup import ensure_dataset
 
-        pairs = pair_files(ensure_dataset(progress=False))[: warmup * batch]
-        dataset = make_dataset(pairs, batch_size=batch).repeat()
+        pair_files, make_dataset, load_pair = (reference_function(name) for name in
+                                               ("pair_files", "make_dataset", "load_pair"))
+        pairs = pair_files(str(ensure_dataset(progress=False)))[: warmup * batch]
+        dataset = make_dataset(pairs, load_pair, batch_size=batch, shuffle=True).repeat()
     else:
         rng = np.random.default_rng(0)
         images = rng.random((batch, 96, 128, 3), dtype=np.float32)

@@ -70,7 +70,7 @@ def build_card(out_dir=CARD_DIR, count=CARD_COUNT, samples=CARD_SAMPLES, seed=DE
 
     matplotlib.use("Agg")
     from course import plots  # noqa: PLC0415
-    from course.data import pair_files  # noqa: PLC0415
+    from course.data import list_pairs  # noqa: PLC0415
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -81,7 +81,7 @@ def build_card(out_dir=CARD_DIR, count=CARD_COUNT, samples=CARD_SAMPLES, seed=DE
             title=f"Share of pixels per class: {count} generated scenes, seed {seed}",
             size=(7, 5.5),
         )
-        grid = plots.sample_grid(pair_files(folder)[:samples], count=samples, columns=2, size=1.5)
+        grid = plots.sample_grid(list_pairs(folder)[:samples], count=samples, columns=2, size=1.5)
         paths = {name: out_dir / name for name in PICTURES}
         _save(shares, paths["class_shares.png"], dpi=80)
         _save(grid, paths["samples.png"], dpi=100)

@@ -213,9 +213,9 @@ def main(argv=None):
     try:
         folder = ensure_dataset(preset_name=args.preset, progress=not args.quiet)
         if args.check:
-            from course.data import check_pairs, pair_files  # noqa: PLC0415
+            from course.data import check_pairs, list_pairs  # noqa: PLC0415
 
-            check_pairs(pair_files(folder))
+            check_pairs(list_pairs(folder))
     except ValueError as error:  # DatasetError included: a message people can act on
         print(f"error: {error}", file=sys.stderr)
         return 1

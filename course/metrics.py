@@ -1,8 +1,8 @@
-"""Segmentation metrics in plain NumPy: the trusted twin of the students' graded versions.
+"""Counting pixels by class, and the pictures notebook 5 draws from the counts.
 
-Notebook 5 asks students to write `pixel_accuracy` and `mean_iou`; the checkers in
-`test_utils.checks` compare their answers with the functions here. The plots at the end
-(per-class IoU, confusion matrix) are drawn from the same numbers.
+The graded metrics (`pixel_accuracy`, `mean_iou`) are the students' own work (notebook 5):
+the course library holds no copy of them. What is here serves the figures: the confusion
+matrix of a prediction, the IoU of each class read off it, and their plots.
 
 Conventions, used everywhere in the course:
 
@@ -33,14 +33,6 @@ def _class_ids(y_true, y_pred):
     return y_true.astype(np.int64).ravel(), y_pred.astype(np.int64).ravel()
 
 
-def pixel_accuracy(y_true, y_pred):
-    """Fraction of pixels whose predicted class equals the true class (a float in [0, 1])."""
-    y_true, y_pred = _class_ids(y_true, y_pred)
-    if y_true.size == 0:
-        raise ValueError("pixel_accuracy: the arrays are empty")
-    return float(np.mean(y_true == y_pred))
-
-
 def confusion_matrix(y_true, y_pred, n_classes=NUM_CLASSES):
     """Counts of (true class, predicted class) pairs.
 
@@ -64,19 +56,6 @@ def iou_from_confusion(matrix):
     union = matrix.sum(axis=0) + matrix.sum(axis=1) - intersection
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union > 0, intersection / union, np.nan)
-
-
-def per_class_iou(y_true, y_pred, n_classes=NUM_CLASSES):
-    """IoU of each class: an array of n_classes floats, NaN where a class appears nowhere."""
-    return iou_from_confusion(confusion_matrix(y_true, y_pred, n_classes))
-
-
-def mean_iou(y_true, y_pred, n_classes=NUM_CLASSES):
-    """Mean IoU over the classes that appear in y_true or y_pred (a float in [0, 1])."""
-    ious = per_class_iou(y_true, y_pred, n_classes)
-    if np.all(np.isnan(ious)):
-        raise ValueError("mean_iou: the arrays are empty")
-    return float(np.nanmean(ious))
 
 
 # --------------------------------------------------------------------------------------

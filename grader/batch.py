@@ -116,7 +116,7 @@ class Batch:
         return {"root": str(self.course.root), "workspace": str(self.course.workspace),
                 "assignment": self.course.assignment,
                 "overrides": list(self.course.overrides), "student": student,
-                "files": submission.files, "seed": self.seed}
+                "files": submission.files, "seed": self.seed, "fingerprint": submission.fingerprint()}
 
     # Saving --------------------------------------------------------------------------------
     def _save(self, student, submission, result):

@@ -10,6 +10,7 @@ batch, which alone writes the real gradebook.
 """
 
 import atexit
+import hashlib
 import os
 import secrets
 import shutil
@@ -41,6 +42,20 @@ def judge_for(course):
         _JUDGES[key] = judge
         atexit.register(judge.stop)
     return _JUDGES[key]
+
+
+def submission_seed(base, student, fingerprint):
+    """The seed of one submission's hidden inputs.
+
+    With a base seed (`autograde --seed`, or c.GraderJudge.seed) it is derived from the base,
+    the student and the submission's contents: the same command grades the same submission
+    the same way, and a changed submission gets new inputs, so answers read from an earlier
+    feedback are worthless. Without one it is fresh for every grading run.
+    """
+    if not base:
+        return secrets.randbelow(2**31 - 1) + 1
+    digest = hashlib.sha256(f"{base}|{student}|{fingerprint}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % (2**31 - 1) + 1
 
 
 def _solution_errors(executed):
@@ -109,7 +124,7 @@ def grade_submission(task):
     if task.get("workspace") and Path(task["workspace"]) != course.root:
         course.use_workspace(task["workspace"], private_gradebook=True)  # where the release is
     student = task["student"]
-    seed = task.get("seed") or course.judge.seed or secrets.randbelow(2**31 - 1) + 1
+    seed = submission_seed(task.get("seed") or course.judge.seed, student, task.get("fingerprint", ""))
     private = Path(tempfile.mkdtemp(prefix="grader-submission-"))
     try:
         root = private / "course"
@@ -156,6 +171,7 @@ def grade_submission(task):
             slot.release()
 
         result = {"student": student, "assignment": course.assignment, "seed": seed,
+                  "seed_base": task.get("seed") or course.judge.seed or None,
                   "status": "graded" if outcome["success"] else "error",
                   "error": None if outcome["success"] else outcome["tail"],
                   "notes": notes.pop("", []), "notebooks": {}, "judge": context.judge.isolation}

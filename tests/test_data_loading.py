@@ -1,4 +1,8 @@
-"""Tests of the loader (course.data) and of where the data lives (course.data_setup)."""
+"""Tests of the data check (course.data), of the reference loading functions on real files of
+every layout, and of where the data lives (course.data_setup).
+
+The loading functions themselves are the students' exercise: their one copy is the reference
+solution in the source notebooks, tested here on real PNG files."""
 
 import random
 import shutil
@@ -9,6 +13,7 @@ from PIL import Image
 
 from course import data, data_setup
 from course.data import DatasetError
+from course.reference import reference_function as reference
 
 
 @pytest.fixture
@@ -30,7 +35,7 @@ def _pil_mask(path):
 
 def test_pairs_are_matched_by_name_and_sorted(tiny_dataset):
     """Does pair_files pair each image with the mask of the same name, in name order?"""
-    pairs = data.pair_files(tiny_dataset)
+    pairs = data.list_pairs(tiny_dataset)
     names = sorted(p.name for p in (tiny_dataset / "CameraRGB").iterdir())
     assert [(p[0].split("/")[-1], p[1].split("/")[-1]) for p in pairs] == [(n, n) for n in names]
     assert all("/CameraRGB/" in image and "/CameraMask/" in mask for image, mask in pairs)
@@ -40,35 +45,35 @@ def test_missing_mask_is_named(copy_of_tiny):
     """Does an image without a mask raise an error naming that file?"""
     (copy_of_tiny / "CameraMask" / "000004.png").unlink()
     with pytest.raises(DatasetError, match=r"no mask.*000004\.png"):
-        data.pair_files(copy_of_tiny)
+        data.list_pairs(copy_of_tiny)
 
 
 def test_extra_mask_is_named(copy_of_tiny):
     """Does a mask without an image raise an error naming that file?"""
     shutil.copy(copy_of_tiny / "CameraMask" / "000001.png", copy_of_tiny / "CameraMask" / "stray.png")
     with pytest.raises(DatasetError, match=r"extra mask.*stray\.png"):
-        data.pair_files(copy_of_tiny)
+        data.list_pairs(copy_of_tiny)
 
 
 def test_non_image_file_is_named(copy_of_tiny):
     """Does a file that is not a PNG raise an error naming it?"""
     (copy_of_tiny / "CameraRGB" / "notes.txt").write_text("taken on a sunny day")
     with pytest.raises(DatasetError, match=r"not PNG.*notes\.txt"):
-        data.pair_files(copy_of_tiny)
+        data.list_pairs(copy_of_tiny)
 
 
 def test_missing_folder_is_named(copy_of_tiny):
     """Does a data folder without CameraMask/ raise an error naming the folder?"""
     shutil.rmtree(copy_of_tiny / "CameraMask")
     with pytest.raises(DatasetError, match=r"CameraMask does not exist"):
-        data.pair_files(copy_of_tiny)
+        data.list_pairs(copy_of_tiny)
 
 
 def test_hidden_files_and_folders_are_ignored(copy_of_tiny, tiny_dataset):
     """Are .DS_Store files and .ipynb_checkpoints folders skipped rather than refused?"""
     (copy_of_tiny / "CameraRGB" / ".DS_Store").write_bytes(b"\0\1")
     (copy_of_tiny / "CameraMask" / ".ipynb_checkpoints").mkdir()
-    assert len(data.pair_files(copy_of_tiny)) == len(data.pair_files(tiny_dataset))
+    assert len(data.list_pairs(copy_of_tiny)) == len(data.list_pairs(tiny_dataset))
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "no end"])
@@ -78,7 +83,7 @@ def test_unreadable_png_is_named(copy_of_tiny, damage):
     content = path.read_bytes()
     path.write_bytes({"garbage": b"not a picture at all", "truncated": content[: len(content) // 2],
                       "no end": content[:-12]}[damage])
-    pairs = data.pair_files(copy_of_tiny)
+    pairs = data.list_pairs(copy_of_tiny)
     with pytest.raises(DatasetError, match=r"cannot read image .*000002\.png"):
         data.check_pairs(pairs)
 
@@ -88,7 +93,7 @@ def test_size_mismatch_is_named(copy_of_tiny):
     path = copy_of_tiny / "CameraMask" / "000007.png"
     Image.open(path).resize((20, 10), Image.NEAREST).save(path)
     with pytest.raises(DatasetError, match=r"000007\.png is 64x48.*000007\.png is 20x10"):
-        data.check_pairs(data.pair_files(copy_of_tiny))
+        data.check_pairs(data.list_pairs(copy_of_tiny))
 
 
 def test_palette_mask_is_refused(copy_of_tiny):
@@ -96,12 +101,12 @@ def test_palette_mask_is_refused(copy_of_tiny):
     path = copy_of_tiny / "CameraMask" / "000005.png"
     Image.open(path).convert("P").save(path)
     with pytest.raises(DatasetError, match=r"000005\.png has colour mode 'P'.*palette"):
-        data.check_pairs(data.pair_files(copy_of_tiny))
+        data.check_pairs(data.list_pairs(copy_of_tiny))
 
 
 def test_a_good_set_passes_the_check(tiny_dataset):
     """Does check_pairs accept the generated set without complaint?"""
-    data.check_pairs(data.pair_files(tiny_dataset))
+    data.check_pairs(data.list_pairs(tiny_dataset))
 
 
 # --- decoding and resizing -------------------------------------------------------------
@@ -109,16 +114,16 @@ def test_a_good_set_passes_the_check(tiny_dataset):
 
 def test_decode_image_gives_float_rgb_in_unit_range(tiny_dataset):
     """Does decode_image give float32 RGB equal to the file's bytes divided by 255?"""
-    path = data.pair_files(tiny_dataset)[0][0]
-    image = data.decode_image(path).numpy()
+    path = data.list_pairs(tiny_dataset)[0][0]
+    image = reference("decode_image")(path).numpy()
     assert image.dtype == np.float32 and image.shape == (48, 64, 3)
     np.testing.assert_allclose(image, _pil_image(path), atol=1e-6)
 
 
 def test_decode_mask_gives_one_uint8_channel(tiny_dataset):
     """Does decode_mask give the red channel's class ids as uint8 (H, W, 1)?"""
-    path = data.pair_files(tiny_dataset)[0][1]
-    mask = data.decode_mask(path).numpy()
+    path = data.list_pairs(tiny_dataset)[0][1]
+    mask = reference("decode_mask")(path).numpy()
     assert mask.dtype == np.uint8 and mask.shape == (48, 64, 1)
     np.testing.assert_array_equal(mask, _pil_mask(path))
 
@@ -128,8 +133,14 @@ def test_mask_id_is_the_maximum_over_channels(tmp_path):
     rgb = np.random.default_rng(0).integers(0, 23, (5, 6, 3)).astype(np.uint8)
     rgba = np.concatenate([rgb, np.full((5, 6, 1), 255, np.uint8)], axis=-1)
     Image.fromarray(rgba, "RGBA").save(tmp_path / "mask.png")
-    decoded = data.decode_mask(str(tmp_path / "mask.png")).numpy()
+    decoded = reference("decode_mask")(str(tmp_path / "mask.png")).numpy()
     np.testing.assert_array_equal(decoded[..., 0], rgb.max(axis=-1))
+
+
+def _load_arrays(pairs):
+    """Images and masks of pairs, loaded by the reference load_pair (96x128)."""
+    loaded = [reference("load_pair")(image, mask) for image, mask in pairs]
+    return np.stack([np.asarray(i) for i, _ in loaded]), np.stack([np.asarray(m) for _, m in loaded])
 
 
 def _convert_folder(source, target, image_mode=None, mask_mode=None):
@@ -155,10 +166,10 @@ def test_rgba_images_and_single_channel_masks_load_the_same(tmp_path, tiny_datas
         assert Image.open(next((variant / "CameraRGB").iterdir())).mode == "RGBA"
     if mask_mode:
         assert Image.open(next((variant / "CameraMask").iterdir())).mode == "L"
-    expected = data.load_arrays(data.pair_files(tiny_dataset))
-    pairs = data.pair_files(variant)
+    expected = _load_arrays(data.list_pairs(tiny_dataset))
+    pairs = data.list_pairs(variant)
     data.check_pairs(pairs)
-    got = data.load_arrays(pairs)
+    got = _load_arrays(pairs)
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
 
@@ -171,8 +182,8 @@ def _nearest_indices(source, target):
 @pytest.mark.parametrize("size", [(96, 128), (20, 30), (48, 64)])
 def test_resize_pair_is_nearest_neighbour(tiny_dataset, size):
     """Does resize_pair pick source pixels by nearest neighbour, in image and mask alike?"""
-    image_path, mask_path = data.pair_files(tiny_dataset)[1]
-    image, mask = data.resize_pair(data.decode_image(image_path), data.decode_mask(mask_path), size)
+    image_path, mask_path = data.list_pairs(tiny_dataset)[1]
+    image, mask = reference("resize_pair")(reference("decode_image")(image_path), reference("decode_mask")(mask_path), size)
     source_image, source_mask = _pil_image(image_path), _pil_mask(mask_path)
     rows, cols = _nearest_indices(48, size[0]), _nearest_indices(64, size[1])
     assert image.shape == size + (3,) and mask.shape == size + (1,)
@@ -193,13 +204,13 @@ def test_split_is_deterministic_and_ignores_listing_order():
     pairs = _fake_pairs(50)
     shuffled = pairs[:]
     random.Random(4).shuffle(shuffled)
-    assert data.split_pairs(pairs, 0.2, seed=1) == data.split_pairs(shuffled, 0.2, seed=1)
+    assert reference("split_pairs")(pairs, 0.2, seed=1) == reference("split_pairs")(shuffled, 0.2, seed=1)
 
 
 def test_split_is_a_partition_of_the_right_size():
     """Are training and validation disjoint, complete, and 20 % for validation?"""
     pairs = _fake_pairs(50)
-    train, validation = data.split_pairs(pairs, 0.2, seed=0)
+    train, validation = reference("split_pairs")(pairs, 0.2, seed=0)
     assert len(validation) == 10 and len(train) == 40
     assert sorted(train + validation) == pairs
     assert not set(train) & set(validation)
@@ -208,19 +219,12 @@ def test_split_is_a_partition_of_the_right_size():
 def test_split_depends_on_the_seed():
     """Do two seeds choose different validation pairs?"""
     pairs = _fake_pairs(50)
-    assert data.split_pairs(pairs, 0.2, seed=0)[1] != data.split_pairs(pairs, 0.2, seed=1)[1]
-
-
-@pytest.mark.parametrize("fraction", [-0.1, 1.0, 1.5])
-def test_split_refuses_impossible_fractions(fraction):
-    """Is a validation fraction outside [0, 1) refused, naming the argument?"""
-    with pytest.raises(ValueError, match="validation_fraction"):
-        data.split_pairs(_fake_pairs(10), fraction)
+    assert reference("split_pairs")(pairs, 0.2, seed=0)[1] != reference("split_pairs")(pairs, 0.2, seed=1)[1]
 
 
 def test_dataset_batches_have_the_training_shapes(tiny_dataset):
     """Does make_dataset give float32 images and uint8 masks in batches of 96x128?"""
-    dataset = data.make_dataset(data.pair_files(tiny_dataset), batch_size=5)
+    dataset = reference("make_dataset")(data.list_pairs(tiny_dataset), reference("load_pair"), batch_size=5)
     batches = list(dataset.as_numpy_iterator())
     assert [len(images) for images, _ in batches] == [5, 5, 2]
     images, masks = batches[0]
@@ -231,25 +235,18 @@ def test_dataset_batches_have_the_training_shapes(tiny_dataset):
 
 def test_dataset_shuffle_is_seeded_and_keeps_every_pair(tiny_dataset):
     """Is the shuffled order repeatable with a seed, and does every pair appear once per epoch?"""
-    pairs = data.pair_files(tiny_dataset)
+    pairs = data.list_pairs(tiny_dataset)
 
     def epoch_masks(seed):
-        dataset = data.make_dataset(pairs, batch_size=4, shuffle=True, seed=seed)
+        dataset = reference("make_dataset")(pairs, reference("load_pair"), batch_size=4, shuffle=True, seed=seed)
         return np.concatenate([masks for _, masks in dataset.as_numpy_iterator()])
 
-    plain = data.load_arrays(pairs)[1]
+    plain = _load_arrays(pairs)[1]
     first, again = epoch_masks(7), epoch_masks(7)
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, plain)  # 12 pairs: a seeded shuffle leaves them in order by chance only
     key = lambda masks: sorted(m.tobytes() for m in masks)  # noqa: E731
     assert key(first) == key(plain)
-
-
-def test_load_datasets_splits_the_folder(tiny_dataset):
-    """Does load_datasets give training and validation sets that share out all pairs?"""
-    train, validation = data.load_datasets(tiny_dataset, validation_fraction=0.25, batch_size=4)
-    count = lambda dataset: sum(len(images) for images, _ in dataset.as_numpy_iterator())  # noqa: E731
-    assert (count(train), count(validation)) == (9, 3)
 
 
 # --- where the data lives (course.data_setup) -----------------------------------------

@@ -24,8 +24,9 @@ def add_arguments(parser):
     parser.add_argument("--force", action="store_true",
                         help="grade again even submissions already graded and unchanged")
     parser.add_argument("--seed", type=int, default=None,
-                        help="seed of the hidden inputs (default: a fresh one per submission, "
-                             "recorded; give a record's seed to repeat its run)")
+                        help="base seed of the hidden inputs: each submission's inputs then follow from it, "
+                             "the student and the submission's contents, so the same command regrades "
+                             "identically (default: fresh inputs every run; the record keeps the seed used)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 
 

@@ -1,0 +1,199 @@
+"""The student bundle (`python -m grader release`): the course without solutions or hidden tests.
+
+A class gets the bundle instead of the repository. It must hold no solution line and no
+hidden-test line, come out the same every time, and be the same course: unpacked fresh, with
+the solutions pasted into its notebooks, every public test passes in fast mode, from the
+bundle's own library and checkers (no reference solution anywhere).
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from notebook_helpers import (HIDDEN_REGION, NOTEBOOK_NAMES, SOLUTION_REGION, SOURCE_DIR, cell_text, errors_of,
+                              execute_notebook, is_test_cell, nbgrader_meta)
+from tests.grader.support import run_grader
+
+REPO = Path(__file__).resolve().parents[1]
+COURSE_ROOT = REPO / "instructor"
+
+
+def build(workspace):
+    run_grader("release", "--course-root", COURSE_ROOT, "--workspace", workspace)
+    return Path(workspace) / "bundle" / "unet.zip"
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("release"))
+
+
+@pytest.fixture(scope="module")
+def unpacked(bundle, tmp_path_factory):
+    target = tmp_path_factory.mktemp("unpacked")
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(target)
+    for info in zipfile.ZipFile(bundle).infolist():  # zipfile does not restore permissions
+        os.chmod(target / info.filename, (info.external_attr >> 16) & 0o777)
+    return target / "unet"
+
+
+def texts_of(bundle):
+    with zipfile.ZipFile(bundle) as archive:
+        return {name: archive.read(name).decode("utf-8", "replace") for name in archive.namelist()}
+
+
+# Lines that say nothing of a solution: argument conversions, unpacking a shape.
+GENERIC = re.compile(r"^(\w+) = np\.asarray\(\1\)$|^[\w, ]+ = \w+\.shape$")
+
+
+def region_lines(pattern, minimum):
+    lines = set()
+    for name in NOTEBOOK_NAMES:
+        notebook = nbformat.read(SOURCE_DIR / name, as_version=4)
+        for cell in notebook.cells:
+            for region in pattern.findall(cell_text(cell)):
+                lines |= {line.strip() for line in region.splitlines()
+                          if len(line.strip()) >= minimum and not line.strip().startswith("#")
+                          and not GENERIC.match(line.strip())}
+    return lines
+
+
+def test_the_bundle_holds_what_a_student_needs_and_no_instructor_file(bundle):
+    """Are the notebooks, library, checkers, requirements and start script in, and no source or reference?"""
+    names = set(texts_of(bundle))
+    for needed in ("unet/start-course", "unet/requirements.txt", "unet/tools/venv.sh", "unet/README.md",
+                   "unet/test_utils/public_answers.json", "unet/test_utils/reference_tables.json",
+                   "unet/course/scenes.py", "unet/tools/jupyter-student/labconfig/page_config.json",
+                   *(f"unet/notebooks/{name}" for name in NOTEBOOK_NAMES)):
+        assert needed in names, needed
+    assert not [name for name in names if "instructor" in name or name.endswith(("reference.py", ".pyc"))
+                or "/generated/" in name or "/grader/" in name]
+    info = zipfile.ZipFile(bundle).getinfo("unet/start-course")
+    assert (info.external_attr >> 16) & 0o111, "the start script must stay executable"
+
+
+def test_the_bundle_holds_no_solution_line(bundle):
+    """Is every line of every solution region absent from every file of the bundle?"""
+    solutions = region_lines(SOLUTION_REGION, 16)
+    assert len(solutions) > 40
+    for name, text in texts_of(bundle).items():
+        found = [line for line in solutions if line in text]
+        assert not found, f"{name} holds solution lines: {found[:3]}"
+
+
+def test_the_bundle_holds_no_hidden_test(bundle):
+    """Is every line of every hidden test absent from every file of the bundle?"""
+    hidden = {line for line in region_lines(HIDDEN_REGION, 10) if line.endswith(")")}  # whole calls
+    assert len(hidden) > 10
+    for name, text in texts_of(bundle).items():
+        assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, name
+        found = [line for line in hidden if line in text]
+        assert not found, f"{name} holds hidden-test lines: {found[:3]}"
+
+
+def test_regenerating_the_bundle_changes_nothing(bundle, tmp_path):
+    """Does a second release give the same bytes?"""
+    assert build(tmp_path).read_bytes() == bundle.read_bytes()
+
+
+def solved(unpacked):
+    """The bundle's notebooks with the source's solution cells pasted in."""
+    folder = unpacked / "notebooks"
+    for name in NOTEBOOK_NAMES:
+        notebook = nbformat.read(folder / name, as_version=4)
+        source = nbformat.read(SOURCE_DIR / name, as_version=4)
+        answers = {nbgrader_meta(c)["grade_id"]: c.source for c in source.cells if nbgrader_meta(c).get("solution")}
+        for cell in notebook.cells:
+            if nbgrader_meta(cell).get("grade_id") in answers:
+                cell.source = answers[nbgrader_meta(cell)["grade_id"]]
+        nbformat.write(notebook, folder / name)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def solved_bundle(unpacked):
+    return solved(unpacked)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOK_NAMES)
+def test_public_tests_pass_from_a_fresh_unpack(solved_bundle, name):
+    """Unpacked fresh, solutions pasted in, does every cell run and every public test pass, in fast mode?"""
+    environment = {"COURSE_FAST": "1", "PYTHONPATH": str(solved_bundle.parent), "GRADER_SOURCE_DIR": ""}
+    notebook, seconds = execute_notebook(solved_bundle / name, allow_errors=True, **environment)
+    errors = [(index, nbgrader_meta(cell).get("grade_id"), f"{output.ename}: {output.evalue}"[:500])
+              for index, cell, output in errors_of(notebook)]
+    assert not errors, f"{name}: {errors}"
+    tests = [cell for cell in notebook.cells if is_test_cell(cell)]
+    assert tests and all(any("✓" in output.get("text", "") for output in cell.outputs) for cell in tests)
+    modules = "".join(output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", []))
+    print(f"{name}: {seconds:.1f} s from the bundle", file=sys.stderr)
+    assert str(REPO / "instructor") not in modules
+
+
+def test_the_bundle_uses_its_own_checkers(solved_bundle):
+    """Run from the bundle, do test_utils and course come from the bundle, not from the repository?"""
+    code = "import test_utils, course; print(test_utils.__file__); print(course.__file__)"
+    result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(solved_bundle.parent)},
+                            capture_output=True, text=True, check=True, cwd=solved_bundle)
+    assert all(line.startswith(str(solved_bundle.parent)) for line in result.stdout.split())
+
+
+@pytest.mark.slow
+def test_the_bundles_start_command_serves_its_notebooks(unpacked, tmp_path):
+    """Does the bundle's ./start-course (on a virtual environment that has the packages) serve its notebooks?"""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    main_site = subprocess.run([sys.executable, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "packages_of_the_test_venv.pth").write_text(main_site + "\n")
+    import hashlib
+
+    stamp = hashlib.sha256((unpacked / "requirements.txt").read_bytes()).hexdigest()
+    (venv / ".course-requirements.sha256").write_text(stamp + "\n")
+    for tool in ("jupyter", "jupyter-lab"):
+        (venv / "bin" / tool).symlink_to(Path(sys.executable).parent / tool)
+    port = _free_port()
+    log = tmp_path / "start.log"
+    env = {**os.environ, "COURSE_VENV": str(venv), "COURSE_DATA_PRESET": "fast", "COURSE_NO_BROWSER": "1",
+           "PYTHONPATH": ""}
+    with open(log, "w") as out:
+        process = subprocess.Popen([str(unpacked / "start-course"), f"--port={port}"], cwd=unpacked, env=env,
+                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline, url = time.monotonic() + 240, None
+        while time.monotonic() < deadline and process.poll() is None and not url:
+            found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=\w+", log.read_text())
+            url = found.group(0) if found else None
+            time.sleep(1)
+        assert url, log.read_text()[-3000:]
+        with urllib.request.urlopen(url.replace("/lab?token=", "/api/contents?token="), timeout=30) as response:
+            import json
+
+            served = {item["name"] for item in json.load(response)["content"]}
+        assert set(NOTEBOOK_NAMES) <= served
+        assert (unpacked / "data" / "generated").is_dir()  # the bundle made its own data
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
