@@ -64,5 +64,6 @@ c.GraderCourse.bundle = [
     "../data/README.md=>data/README.md",
     "../data/card=>data/card",
 ]
+# Left out: caches, generated data, and the instructor's tools that read the source notebooks.
 c.GraderCourse.bundle_exclude = ["__pycache__", "*.pyc", ".ipynb_checkpoints", "generated", "reference.py",
-                                 "reference_tables_build.py"]
+                                 "generate.py"]

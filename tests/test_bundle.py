@@ -76,7 +76,7 @@ def test_the_bundle_holds_what_a_student_needs_and_no_instructor_file(bundle):
                    "unet/course/scenes.py", "unet/tools/jupyter-student/labconfig/page_config.json",
                    *(f"unet/notebooks/{name}" for name in NOTEBOOK_NAMES)):
         assert needed in names, needed
-    assert not [name for name in names if "instructor" in name or name.endswith(("reference.py", ".pyc"))
+    assert not [name for name in names if "instructor" in name or name.endswith(("reference.py", "generate.py", ".pyc"))
                 or "/generated/" in name or "/grader/" in name]
     info = zipfile.ZipFile(bundle).getinfo("unet/start-course")
     assert (info.external_attr >> 16) & 0o111, "the start script must stay executable"
@@ -96,7 +96,8 @@ def test_the_bundle_holds_no_hidden_test(bundle):
     hidden = {line for line in region_lines(HIDDEN_REGION, 10) if line.endswith(")")}  # whole calls
     assert len(hidden) > 10
     for name, text in texts_of(bundle).items():
-        assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, name
+        if name.endswith(".ipynb"):
+            assert "BEGIN HIDDEN TESTS" not in text and "BEGIN SOLUTION" not in text, name
         found = [line for line in hidden if line in text]
         assert not found, f"{name} holds hidden-test lines: {found[:3]}"
 
