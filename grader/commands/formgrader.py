@@ -23,7 +23,8 @@ def add_arguments(parser):
 def command(course, port=8888, no_browser=False):
     folder = course.workspace
     args = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={folder}", f"--port={port}",
-            f"--CourseDirectory.root={folder}"]
+            f"--CourseDirectory.root={folder}", f"--CourseDirectory.source_directory={course.source_dir.parent}",
+            f"--CourseDirectory.db_url={course.db_url}"]
     if no_browser:
         args.append("--no-browser")
     if os.geteuid() == 0:
