@@ -39,7 +39,7 @@ MESSAGE_LIMIT = 6000  # characters of a verdict shown in a cell
 class GradingContext:
     """What the worker hands to the preprocessor nbgrader creates (one per submission)."""
 
-    def __init__(self, job, course, judge, templates, seed):
+    def __init__(self, job, course, judge, templates, seed, modules=()):
         self.job = job
         self.limits = course.limits
         self.settings = course.sandbox
@@ -48,6 +48,7 @@ class GradingContext:
         self.judge = judge
         self.templates = templates  # {notebook name: released NotebookNode}
         self.seed = seed
+        self.modules = list(modules)  # the submission's own .py files (text): code the checks may read
         self.events = {}  # notebook name -> list of {"kind", "cell", "message"}
         self.peak_memory = {}
 
@@ -239,7 +240,7 @@ class SandboxedExecute(Execute):
                "GRADER_SOURCE_DIR": str(ctx.source_dir), "NBGRADER_EXECUTION": "autograde"}
         request = {"cell": grade_id, "source": cell.source, "env": env,
                    "setup": nb.import_statements(template) if template is not None else [],
-                   "code": list(self._code_so_far)}
+                   "code": [*ctx.modules, *self._code_so_far]}
         budget = self._cell_timeout(cell)
         verdict = ctx.judge.grade_cell(request, self._answer_probe, timeout=budget)
         outputs = []

@@ -159,7 +159,9 @@ def grade_submission(task):
 
         slot = acquire_slot(course.sandbox)
         job = SandboxJob(slot, course.limits, course.sandbox, course.root)
-        context = GradingContext(job, course, judge_for(course), templates, seed)
+        modules = [data.decode("utf-8", "replace") for path, data in sorted(task["files"].items())
+                   if path.endswith(".py") and "/" not in path and len(data) < 2**20]
+        context = GradingContext(job, course, judge_for(course), templates, seed, modules)
         SandboxedExecute.context = context
         try:
             outcome = run_autograde(config) if notebooks else {"success": True, "tail": ""}

@@ -13,6 +13,8 @@ the student started from) and put back in that shape:
   (a forged `points` or `grade` flag is replaced); the student's own cells travel with the
   nbgrader cell they followed; cells with unknown nbgrader ids become ordinary cells;
 - of several cells with one nbgrader id, the last one is graded (nbgrader's rule);
+- a solution cell that still holds nbgrader's solution markers is the instructor's source
+  notebook handed in, not an answer: it is put back as released (not written);
 - deleted test cells and other read-only cells come back from the release (nbgrader then
   restores their contents from the gradebook, hidden tests included). A deleted solution
   cell is not restored: the function is graded only if defined elsewhere.
@@ -23,6 +25,8 @@ import copy
 from nbformat import NotebookNode
 
 from grader import notebooks as nb
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def _strip(cell):
@@ -72,7 +76,12 @@ def restructure(cells, template_cells):
             counts[gid] = counts.get(gid, 1) + 1
             tagged.append((None, _strip(cell)))
         else:
-            tagged.append((gid, _as_released(cell, template_by_id[gid], notes)))
+            cell = _as_released(cell, template_by_id[gid], notes)
+            if nb.is_solution(cell) and any(marker in cell.source for marker in SOLUTION_MARKERS):
+                notes.append(f"cell {gid!r} holds nbgrader's solution markers: it is the instructor's source "
+                             f"notebook, not an answer; graded as not written")
+                cell.source = template_by_id[gid].source
+            tagged.append((gid, cell))
     for gid, count in counts.items():
         notes.append(f"cell {gid!r} appears {count} times: the last copy is graded, the others run as ordinary cells")
 

@@ -45,6 +45,19 @@ def _imported(node):
     return []
 
 
+def _bound_names(targets):
+    """Names an assignment binds (`a = ...`, `a, b = ...`), not those it only reaches (`a.x = ...`)."""
+    names = []
+    for target in targets:
+        if isinstance(target, ast.Name):
+            names.append(target.id)
+        elif isinstance(target, ast.Starred):
+            names += _bound_names([target.value])
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            names += _bound_names(target.elts)
+    return names
+
+
 class _Notebook:
     """The student's cells: their functions, their imports, and the last binding of each name."""
 
@@ -68,10 +81,8 @@ class _Notebook:
                     self.last[node.name] = "def"
                 elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
                     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                    for target in targets:
-                        for sub in ast.walk(target):
-                            if isinstance(sub, ast.Name):
-                                self.last[sub.id] = f"an assignment (line {node.lineno} of its cell)"
+                    for name in _bound_names(targets):
+                        self.last[name] = f"an assignment (line {node.lineno} of its cell)"
             for node in ast.walk(tree):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
                         node.func.id in ("exec", "eval", "compile", "__import__", "globals"):
@@ -108,6 +119,10 @@ def _uses(notebook, function, current, allowed, strict, todo):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             local.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not function:
+            local.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            local.update(name for name, _ in _imported(node))
+        elif isinstance(node, ast.ExceptHandler) and node.name:
             local.add(node.name)
     problems = []
     for node in ast.walk(function):

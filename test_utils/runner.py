@@ -128,6 +128,8 @@ def expected(name, probe=None, *args, **kwargs):
     student's notebook: the recorded answer of a public case.
     """
     key = answers.case_key(name, probe_name(probe), args, kwargs)
+    if has_reference() and _RECORDING is None and key in answers.load():
+        return answers.load()[key]  # a public case: the generated answer is the reference's (tested)
     if has_reference():
         function = reference(name)
         value = probe(function, *args, **kwargs) if probe else function(*args, **kwargs)
@@ -153,6 +155,15 @@ def random_generator(*parts):
     return np.random.default_rng(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
 
 
+def _students_own(value):
+    """Is this function defined in a module file beside the notebook (the student's own helper module)?"""
+    try:
+        path = Path(inspect.getsourcefile(value)).resolve()
+    except (TypeError, OSError):
+        return False
+    return path.parent == Path.cwd().resolve()
+
+
 def source_of(function, name):
     """The code the student wrote for `name` and its helpers, as a list of sources.
 
@@ -172,7 +183,7 @@ def source_of(function, name):
         if inspect.ismodule(value):
             imports.append(f"import {value.__name__} as {key}")
         elif inspect.isfunction(value) or inspect.isclass(value):
-            if value.__module__ == function.__module__:
+            if value.__module__ == function.__module__ or _students_own(value):
                 if value is not function:
                     try:
                         sources.insert(0, inspect.getsource(value))

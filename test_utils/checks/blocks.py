@@ -113,12 +113,15 @@ def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32,
     """
     cases = [(tuple(input_shape), n_filters, dropout, pooling)
              for dropout, pooling in ((0, True), (0.3, True), (0.3, False), (0, False))]
+    cases = [(*case, SKETCH_SEED) for case in cases]
     rng = runner.random_generator("conv_block_outputs")
     for _ in range(random_cases):
         cases.append(((2 * int(rng.integers(2, 16)), 2 * int(rng.integers(2, 16)), int(rng.integers(1, 6))),
-                      int(rng.integers(1, 40)), float(rng.choice([0, 0.2])), bool(rng.integers(0, 2))))
-    for shape, filters, dropout, pooling in cases:
-        spec = {"inputs": [shape], "kwargs": {"n_filters": filters, "dropout_prob": dropout, "max_pooling": pooling}}
+                      int(rng.integers(1, 40)), float(rng.choice([0, 0.2])), bool(rng.integers(0, 2)),
+                      int(rng.integers(1, 2**31))))
+    for shape, filters, dropout, pooling, seed in cases:
+        spec = {"inputs": [shape], "kwargs": {"n_filters": filters, "dropout_prob": dropout, "max_pooling": pooling},
+                "seed": seed}
         call = spec_text("conv_block", spec)
         got = ask(conv_block, "conv_block", call, probes.block_outputs, spec)
         full, pooled = (None, shape[0], shape[1], filters), (None, shape[0] // 2, shape[1] // 2, filters)
@@ -145,6 +148,7 @@ def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32,
             fail(call, "with max_pooling=False, next_layer must be the very same tensor as skip_connection "
                        "(no pooling, no extra layer)",
                  "in the else branch: next_layer = the tensor you return as skip_connection")
+        _same_computation(call, got.get("sketch"), runner.expected("conv_block", probes.block_outputs, spec)["sketch"])
     passed(f"conv_block returns (next_layer, skip_connection) correctly in {len(cases)} configurations: "
            f"with and without dropout and pooling")
 
