@@ -242,7 +242,9 @@ class SandboxedExecute(Execute):
                    "setup": nb.import_statements(template) if template is not None else [],
                    "code": [*ctx.modules, *self._code_so_far]}
         budget = self._cell_timeout(cell)
+        started = time.monotonic()
         verdict = ctx.judge.grade_cell(request, self._answer_probe, timeout=budget)
+        cell.metadata["grader"] = {"judged_in_seconds": round(time.monotonic() - started, 2)}
         outputs = []
         if verdict.get("output"):
             outputs.append(NotebookNode(output_type="stream", name="stdout",
