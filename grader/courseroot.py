@@ -80,6 +80,9 @@ class CourseRoot:
     def _default_assignment(self):
         source = Path(self.coursedir.format_path(self.coursedir.source_directory, ".", "."))
         folders = sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
+        configured = self.config.CourseDirectory.get("assignment_id")
+        if configured and configured in folders:
+            return configured  # the course's default (c.CourseDirectory.assignment_id)
         if len(folders) == 1:
             return folders[0]
         if not folders:

@@ -102,8 +102,9 @@ class GraderCourse(Configurable):
     bundle_exclude = List(Unicode(), ["__pycache__", "*.pyc", ".ipynb_checkpoints", "generated", "results"],
                           help="names left out of the bundle (glob patterns)").tag(config=True)
     bundle_notebooks = Unicode("notebooks", help="folder of the notebooks inside the bundle").tag(config=True)
-    student_notebooks = Unicode("", help="if set, `release` also writes the student notebooks "
-                                         "there (relative to the course root), normalised").tag(config=True)
+    student_notebooks = Dict(Unicode(), help="{assignment: folder}: `release` also writes that assignment's "
+                                             "student notebooks there (relative to the course root), "
+                                             "normalised").tag(config=True)
 
 
 CLASSES = (GraderLimits, GraderSandbox, GraderJudge, GraderCourse)

@@ -12,6 +12,8 @@ folder. What the grader settings mean: grader/settings.py, or `python -m grader 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 c.CourseDirectory.course_id = "unet-segmentation"
+# The main assignment; commands take --assignment for another one.
+c.CourseDirectory.assignment_id = "unet"
 c.CourseDirectory.source_directory = "source"
 c.CourseDirectory.release_directory = "release"
 c.CourseDirectory.submitted_directory = "submitted"
@@ -51,7 +53,7 @@ c.GraderJudge.preload = ["course.tensorflow_setup", "tensorflow"]
 # Before grading, outside the sandbox: the small scene set the notebooks use in fast mode.
 c.GraderCourse.prepare = ["{python}", "-m", "course.data_setup", "--preset", "fast", "--quiet"]
 # `release` writes the student notebooks here (committed, for self-study learners) ...
-c.GraderCourse.student_notebooks = "../notebooks"
+c.GraderCourse.student_notebooks = {"unet": "../notebooks"}
 # ... and the bundle a class gets instead of the repository (no solutions, no hidden tests).
 c.GraderCourse.bundle = [
     "bundle-README.md=>README.md",

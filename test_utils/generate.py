@@ -3,7 +3,7 @@
     python -m test_utils.generate            # rewrite reference_tables.json and public_answers.json
     python -m test_utils.generate --check    # exit 1 if either file is out of date
 
-The solution lives only in the nbgrader source notebooks (instructor/source/unet/). The
+The solution lives only in the nbgrader source notebooks (instructor/source/<assignment>/). The
 layer tables are what `summary` gives for the models of `tables.TABLES`; the public answers
 are what the reference gives for every case the public tests run: the public part of each
 test cell of the source notebooks is run here with the graded functions bound to the
@@ -24,7 +24,7 @@ from test_utils import answers, runner
 from test_utils.tables import TABLES, TABLES_FILE, build_model, describe_call
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCE = REPO / "instructor" / "source" / "unet"
+SOURCES = REPO / "instructor" / "source"  # one folder per assignment
 
 
 def keras_flavour():
@@ -37,16 +37,20 @@ def keras_flavour():
     return f"{package} {importlib.import_module(package).__version__}"
 
 
-def build_tables():
-    """{name: {"call", "rows"}} for every table, from the reference solution."""
+def build_tables(tables=None):
+    """{name: {"call", "rows"}} for every table whose function the current source defines."""
     from course.tensorflow_setup import import_tensorflow
     from test_utils.layer_table import summary
 
     tf = import_tensorflow()
-    tables = {}
+    tables = {} if tables is None else tables
     for name, (function_name, _, _) in TABLES.items():
+        try:
+            function = runner.reference(function_name)
+        except KeyError:
+            continue  # another assignment's function
         tf.keras.backend.clear_session()
-        rows = summary(build_model(name, runner.reference(function_name)))
+        rows = summary(build_model(name, function))
         tables[name] = {"call": describe_call(name), "rows": [list(row) for row in rows]}
     return tables
 
@@ -102,16 +106,21 @@ def record_public_answers(source_dir):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file is out of date")
-    parser.add_argument("--source", default=str(SOURCE), help="folder of the source notebooks")
+    parser.add_argument("--sources", default=str(SOURCES), help="folder of the assignments' source folders")
     parser.add_argument("--json", action="store_true", help="print the tables and the Keras in use as JSON")
     args = parser.parse_args(argv)
-    os.environ[runner.SOURCE_ENV] = str(Path(args.source).resolve())
     os.environ.setdefault("COURSE_FAST", "1")
+    tables, recorded = {}, {}
+    for source in sorted(path for path in Path(args.sources).iterdir() if path.is_dir()):
+        os.environ[runner.SOURCE_ENV] = str(source.resolve())
+        build_tables(tables)
+        if not args.json:
+            recorded.update(record_public_answers(source))
+    tables = {name: tables[name] for name in TABLES if name in tables}
     if args.json:
-        print(json.dumps({"keras": keras_flavour(), "tables": build_tables()}))
+        print(json.dumps({"keras": keras_flavour(), "tables": tables}))
         return 0
-    outputs = {TABLES_FILE: tables_text(build_tables()),
-               answers.ANSWERS_FILE: answers.dumps(record_public_answers(args.source))}
+    outputs = {TABLES_FILE: tables_text(tables), answers.ANSWERS_FILE: answers.dumps(recorded)}
     stale = [path for path, text in outputs.items()
              if not path.exists() or path.read_text(encoding="utf-8") != text]
     if args.check:

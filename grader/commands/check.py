@@ -81,8 +81,8 @@ def add_arguments(parser):
 
 def main(args):
     course = args.course
-    folder = args.folder or (course.relative(course.course.student_notebooks)
-                             if course.course.student_notebooks else Path.cwd())
+    folder = args.folder or (course.relative(course.course.student_notebooks[course.assignment])
+                             if course.assignment in course.course.student_notebooks else Path.cwd())
     try:
         record = check(course, folder, quiet=False, seed=args.seed)
     except RuntimeError as error:

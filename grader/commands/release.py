@@ -80,7 +80,8 @@ def add_arguments(parser):
 
 def main(args):
     course = args.course
-    students_folder = course.relative(course.course.student_notebooks) if course.course.student_notebooks else None
+    students_folder = course.relative(course.course.student_notebooks[course.assignment]) \
+        if course.assignment in course.course.student_notebooks else None
     try:
         if args.check:
             with tempfile.TemporaryDirectory(prefix="grader-release-check-") as scratch:
