@@ -38,3 +38,23 @@ def earlier_folder():
     """The grader's folder of earlier notebooks' reference definitions, or None."""
     folder = os.environ.get(EARLIER_ENV, "").strip()
     return folder or None
+
+
+def device_line():
+    """Where TensorFlow computes: the GPU it uses, or the CPU and why no GPU (one line)."""
+    import os as _os
+
+    from course.tensorflow_setup import import_tensorflow
+
+    tf = import_tensorflow()
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        names = []
+        for gpu in gpus:
+            details = tf.config.experimental.get_device_details(gpu)
+            names.append(details.get("device_name", gpu.name))
+        return f"Training on the GPU: {', '.join(names)}"
+    why = ("this TensorFlow has no CUDA support (the CPU wheel; ./start-course installs the GPU one when "
+           "`nvidia-smi` lists an NVIDIA GPU)" if not tf.test.is_built_with_cuda()
+           else "TensorFlow sees no GPU")
+    return f"Training on the CPU ({_os.cpu_count()} cores): {why}"

@@ -58,6 +58,7 @@ c.GraderCourse.student_notebooks = {"unet": "../notebooks"}
 c.GraderCourse.bundle = [
     "bundle-README.md=>README.md",
     "../requirements.txt",
+    "../requirements-gpu.txt",
     "../start-course",
     "../tools/venv.sh=>tools/venv.sh",
     "../tools/jupyter-student=>tools/jupyter-student",

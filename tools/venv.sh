@@ -19,6 +19,27 @@ _stamp_of() {  # a hash of the given files, to tell whether an install is up to 
   cat "$@" | sha256sum | cut -d' ' -f1
 }
 
+_tensorflow_flavour() {  # "gpu" when an NVIDIA GPU can be used here, else "cpu"
+  case "${COURSE_TENSORFLOW:-auto}" in
+    cpu|gpu) echo "$COURSE_TENSORFLOW"; return ;;
+  esac
+  if [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] && command -v nvidia-smi >/dev/null 2>&1 \
+      && nvidia-smi -L 2>/dev/null | grep -q "^GPU"; then
+    echo gpu
+  else
+    echo cpu
+  fi
+}
+
+_selected_requirements() {  # the requirement lines to install, for this machine's TensorFlow
+  if [ "$(_tensorflow_flavour)" = "gpu" ]; then
+    grep -v '^tensorflow-cpu==' "$COURSE_ROOT/requirements.txt"
+    cat "$COURSE_ROOT/requirements-gpu.txt"
+  else
+    cat "$COURSE_ROOT/requirements.txt"
+  fi
+}
+
 ensure_venv() {
   local python
   python="$(_course_python)"
@@ -32,11 +53,21 @@ ensure_venv() {
     "$python" -m venv "$COURSE_VENV"
   fi
   local stamp_file="$COURSE_VENV/.course-requirements.sha256"
+  local selected="$COURSE_VENV/.course-requirements.txt"
+  _selected_requirements > "$selected"
   local want
-  want="$(_stamp_of "$COURSE_ROOT/requirements.txt")"
+  want="$(_stamp_of "$selected")"
+  if [ -n "${COURSE_VENV_DRY_RUN:-}" ]; then  # for the tests: say what would be installed, install nothing
+    echo "TensorFlow for this machine: $(_tensorflow_flavour)"
+    grep -E '^tensorflow' "$selected"
+    return 0
+  fi
   if [ "$(cat "$stamp_file" 2>/dev/null || true)" != "$want" ]; then
+    if [ "$(_tensorflow_flavour)" = "gpu" ]; then
+      echo "An NVIDIA GPU is here: installing TensorFlow with CUDA (requirements-gpu.txt; about 3 GB more) ..."
+    fi
     echo "Installing the pinned requirements (the first time takes a minute or two) ..."
-    "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$COURSE_ROOT/requirements.txt"
+    "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$selected"
     "$COURSE_VENV/bin/python" -m pip check
     echo "$want" > "$stamp_file"
   fi

@@ -1,0 +1,59 @@
+"""The GPU path: tools/venv.sh installs TensorFlow with CUDA when an NVIDIA GPU is present.
+
+The detection is faked with an `nvidia-smi` on PATH (this machine has no GPU);
+COURSE_VENV_DRY_RUN makes the set-up say what it would install and install nothing.
+"""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def chosen(tmp_path, gpu, **env):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    fake = bin_dir / "nvidia-smi"
+    fake.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA Fake 80GB (UUID: GPU-1234)'\n" if gpu else "#!/bin/sh\nexit 9\n")
+    fake.chmod(0o755)
+    environment = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "COURSE_VENV_DRY_RUN": "1", **env}
+    result = subprocess.run(["bash", "-c", "source tools/venv.sh && ensure_venv"], cwd=REPO, env=environment,
+                            capture_output=True, text=True, check=True)
+    return result.stdout
+
+
+def test_an_nvidia_gpu_gets_tensorflow_with_cuda(tmp_path):
+    """With an NVIDIA GPU listed by nvidia-smi, is the CUDA build chosen, without the CPU wheel?"""
+    out = chosen(tmp_path, gpu=True)
+    assert "TensorFlow for this machine: gpu" in out
+    assert "tensorflow[and-cuda]==2.21.0" in out and "tensorflow-cpu" not in out
+
+
+def test_no_gpu_gets_the_cpu_wheel(tmp_path):
+    """Without a GPU (nvidia-smi fails), is the CPU-only wheel chosen?"""
+    out = chosen(tmp_path, gpu=False)
+    assert "TensorFlow for this machine: cpu" in out and "tensorflow-cpu==2.21.0" in out
+
+
+def test_the_choice_can_be_forced(tmp_path):
+    """Does COURSE_TENSORFLOW=cpu keep the CPU wheel even with a GPU (and gpu force CUDA without one)?"""
+    assert "tensorflow-cpu==2.21.0" in chosen(tmp_path, gpu=True, COURSE_TENSORFLOW="cpu")
+    assert "tensorflow[and-cuda]" in chosen(tmp_path, gpu=False, COURSE_TENSORFLOW="gpu")
+
+
+def test_the_gpu_requirements_are_pinned_to_the_same_tensorflow():
+    """Is every GPU requirement pinned, and is its TensorFlow the CPU wheel's version?"""
+    lines = [line for line in (REPO / "requirements-gpu.txt").read_text().splitlines() if line and not line.startswith("#")]
+    assert lines and all("==" in line for line in lines)
+    cpu = re.search(r"^tensorflow-cpu==([\d.]+)", (REPO / "requirements.txt").read_text(), re.MULTILINE).group(1)
+    assert f"tensorflow[and-cuda]=={cpu}" in lines
+
+
+def test_the_device_line_names_the_cpu_and_why():
+    """On this machine (no GPU, CPU wheel), does the notebook's device line say CPU and why?"""
+    from course.runtime import device_line
+
+    line = device_line()
+    assert line.startswith("Training on the CPU") and "CUDA" in line
