@@ -28,7 +28,7 @@ from nbgrader.preprocessors import Execute
 
 from grader import notebooks as nb
 from grader.judge import agent
-from grader.judge.probe import run_probe
+from grader.judge.probe import no_answer as _no_answer, reply_from_outcome, run_probe
 from grader.sandbox import SandboxKernelManager
 
 KERNEL_START_FAILED = "the kernel could not start"
@@ -67,25 +67,6 @@ def _content_size(content):
     return len(json.dumps(content, default=str))
 
 
-def write_earlier(folder, source_notebooks, notebook_name):
-    """The source notebooks BEFORE `notebook_name` (never its own or later), without test cells."""
-    folder = Path(folder)
-    for old in folder.glob("*.ipynb"):
-        old.unlink()
-    written = []
-    for path in sorted(source_notebooks):
-        if path.stem >= notebook_name:
-            continue
-        notebook, error = nb.read(path)
-        if error:
-            continue
-        target = folder / path.name
-        target.write_text(nb.writes(nb.code_notebook(notebook)), encoding="utf-8")
-        target.chmod(0o644)
-        written.append(path.name)
-    return written
-
-
 class SandboxedExecute(Execute):
     """Execute in the sandbox, judge the test cells outside, never raise on what a notebook does."""
 
@@ -102,7 +83,7 @@ class SandboxedExecute(Execute):
         if ctx is not None and isinstance(km, SandboxKernelManager):
             extra_env = {}
             if ctx.settings.earlier_env:
-                write_earlier(ctx.job.earlier, sorted(Path(ctx.source_dir).glob("*.ipynb")), self._notebook)
+                nb.write_earlier(ctx.job.earlier, sorted(Path(ctx.source_dir).glob("*.ipynb")), self._notebook)
                 extra_env[ctx.settings.earlier_env] = str(ctx.job.earlier)
             km.use_sandbox(ctx.job, extra_env)
         return km
@@ -281,24 +262,7 @@ class SandboxedExecute(Execute):
             if outcome.killed:
                 self._stop("the kernel ignored the interrupt after a test's call timed out")
             return _no_answer(f"a call of {message.get('target')} did not return within {timeout:.0f} s (interrupted)")
-        if outcome.answers > 1:
-            return _no_answer(f"the kernel sent {outcome.answers} answers to one call of {message.get('target')}: "
-                              f"something in the notebook answers for the grader")
-        if outcome.text is None:
-            return _no_answer("the kernel sent no answer (is the grader's probe blocked or its output redirected?)")
-        try:
-            reply = json.loads(outcome.text)
-        except ValueError:
-            return _no_answer("the kernel's answer is not valid data")
-        if not isinstance(reply, dict) or reply.get("id") != message["id"]:
-            return _no_answer("the kernel's answer belongs to another question")
-        if reply.get("ok"):
-            return {"ok": True, "value": reply.get("value")}
-        error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-        return {"ok": False, "error": {"type": str(error.get("type", "Error"))[:100],
-                                       "message": str(error.get("message", ""))[:4000],
-                                       "frames": [f for f in error.get("frames", []) if isinstance(f, dict)][:8],
-                                       "placeholder": bool(error.get("placeholder"))}}
+        return reply_from_outcome(outcome, message)
 
     # Output ------------------------------------------------------------------------------
     def output(self, outs, msg, display_id, cell_index):
@@ -332,6 +296,3 @@ class SandboxedExecute(Execute):
         self._notebook_bytes += size
         return super().output(outs, msg, display_id, cell_index)
 
-
-def _no_answer(message):
-    return {"ok": False, "error": {"type": "NoAnswer", "message": message, "frames": [], "placeholder": False}}

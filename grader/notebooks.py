@@ -6,6 +6,7 @@ cannot be read gives a reason instead of an exception.
 """
 
 import ast
+from pathlib import Path
 
 import nbformat
 from nbgrader import utils as nbgrader_utils
@@ -159,3 +160,22 @@ def code_notebook(notebook):
     cells = [nbformat.v4.new_code_cell(plain(cell.source)) for cell in notebook.cells
              if cell.cell_type == "code" and not is_test(cell)]
     return nbformat.v4.new_notebook(cells=cells)
+
+
+def write_earlier(folder, source_notebooks, notebook_name):
+    """The source notebooks BEFORE `notebook_name` (never its own or later), without test cells."""
+    folder = Path(folder)
+    for old in folder.glob("*.ipynb"):
+        old.unlink()
+    written = []
+    for path in sorted(source_notebooks):
+        if path.stem >= notebook_name:
+            continue
+        notebook, error = read(path)
+        if error:
+            continue
+        target = folder / path.name
+        target.write_text(writes(code_notebook(notebook)), encoding="utf-8")
+        target.chmod(0o644)
+        written.append(path.name)
+    return written

@@ -7,6 +7,7 @@ A call that passes its time is interrupted; a kernel that ignores the interrupt 
 """
 
 import dataclasses
+import json
 import queue
 import time
 
@@ -76,3 +77,31 @@ def run_probe(executor, code, timeout, max_bytes):
 
     run_sync(go)()
     return outcome
+
+
+def no_answer(message):
+    """The reply the judge gets when the kernel gave no usable answer (its check then fails)."""
+    return {"ok": False, "error": {"type": "NoAnswer", "message": message, "frames": [], "placeholder": False}}
+
+
+def reply_from_outcome(outcome, message):
+    """The kernel's one answer to `message`, as plain checked data, or a NoAnswer reply saying why."""
+    target = message.get("target")
+    if outcome.answers > 1:
+        return no_answer(f"the kernel sent {outcome.answers} answers to one call of {target}: "
+                         f"something in the notebook answers for the grader")
+    if outcome.text is None:
+        return no_answer("the kernel sent no answer (is the grader's probe blocked or its output redirected?)")
+    try:
+        reply = json.loads(outcome.text)
+    except ValueError:
+        return no_answer("the kernel's answer is not valid data")
+    if not isinstance(reply, dict) or reply.get("id") != message["id"]:
+        return no_answer("the kernel's answer belongs to another question")
+    if reply.get("ok"):
+        return {"ok": True, "value": reply.get("value")}
+    error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+    return {"ok": False, "error": {"type": str(error.get("type", "Error"))[:100],
+                                   "message": str(error.get("message", ""))[:4000],
+                                   "frames": [f for f in error.get("frames", []) if isinstance(f, dict)][:8],
+                                   "placeholder": bool(error.get("placeholder"))}}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from grader import notebooks as nb
-from grader.execute import write_earlier
+from grader.notebooks import write_earlier
 from grader.judge import agent
 from grader.judge.client import JudgeProcess
 from grader.judge.server import free_names
