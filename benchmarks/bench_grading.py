@@ -1,10 +1,10 @@
-"""Seconds per submission: plain `nbgrader autograde`, ours serial, ours with 2 workers, floor.
+"""Seconds per submission: plain `nbgrader autograde`, ours on 1 and on 2 Dask workers, floor.
 
     .venv/bin/python benchmarks/bench_grading.py                       # toy course, 6 students
-    .venv/bin/python benchmarks/bench_grading.py --course-root grader --submission grader/source/unet -n 4
+    .venv/bin/python benchmarks/bench_grading.py --course-root instructor -n 4   # the U-Net course
 
 Every contender grades the same batch: N students who all handed in a copy of one
-submission (default: the toy course's correct one), each in a fresh workspace (nbgrader's
+submission (default: a correct one, see benchmarks/common.py), each in a fresh workspace (nbgrader's
 folders and gradebook) released once from the course's source; the scores each contender
 wrote into its gradebook are printed too, so that a fast but wrong run shows. The floor is
 what no grader can avoid: for each notebook of the submission, starting a kernel and running
@@ -31,6 +31,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 TOY = REPO / "tests" / "grader" / "files" / "course"
 RESULTS = REPO / "benchmarks" / "results"
 
@@ -62,6 +63,7 @@ def prepare(base, assignment, submission, students, workspace):
 
 
 FLOOR = "floor (kernel start + imports)"
+ONE, TWO = "ours, 1 Dask worker", "ours, 2 Dask workers"
 
 
 def children_cpu():
@@ -148,27 +150,26 @@ def main(argv=None):
     parser.add_argument("--course-root", type=Path, default=TOY)
     parser.add_argument("--assignment", default=None)
     parser.add_argument("--submission", type=Path, default=None,
-                        help="folder of one submission to replicate (default: the toy course's "
-                             "correct submission)")
+                        help="folder of one submission to replicate (default: a correct one)")
     parser.add_argument("-n", "--students", type=int, default=6)
     parser.add_argument("--skip-plain", action="store_true", help="do not run plain nbgrader")
     parser.add_argument("--floor-repeats", type=int, default=3, help="measurements of the floor (median)")
     args = parser.parse_args(argv)
     course_root = args.course_root.resolve()
-    assignment = args.assignment or next(p.name for p in (course_root / "source").iterdir()
-                                         if p.is_dir())
-    submission = args.submission or (REPO / "tests" / "grader" / "files" / "submissions" / "correct")
-    n = args.students
+    from benchmarks.common import correct_submission, machine_line, print_table  # noqa: PLC0415
+    from grader.courseroot import CourseRoot  # noqa: PLC0415
 
-    from benchmarks.common import machine_line, print_table  # noqa: PLC0415
+    assignment = args.assignment or CourseRoot(course_root).assignment
+    n = args.students
 
     print(machine_line(), flush=True)
     rows, cpu, scores = {}, {}, {}
-    serial, parallel = "ours, serial", "ours, 2 workers"
+    serial, parallel = ONE, TWO
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
         scratch = Path(scratch)
+        submission = args.submission or correct_submission(course_root, scratch)
         base = scratch / "base"
-        grader("release", "--nbgrader-only", course_root=course_root, workspace=base)
+        grader("release", course_root=course_root, workspace=base)
         print(f"batch: {n} copies of {submission} ({assignment}, "
               f"{len(list(Path(submission).glob('*.ipynb')))} notebooks)", flush=True)
         floors = [floor(course_root, base, assignment) for _ in range(args.floor_repeats)]

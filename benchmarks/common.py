@@ -46,3 +46,19 @@ def run_worker(script, args, env_changes=None, timeout=1800):
     if result.returncode != 0:
         raise RuntimeError(f"{script} {' '.join(args)} failed:\n{result.stderr[-2000:]}")
     return result.stdout
+
+
+def correct_submission(course_root, scratch):
+    """A folder holding one correct submission of `course_root`'s default assignment.
+
+    The toy course of the tests has one on file; for the U-Net course it is built from the
+    instructor's solution by tests/grader/corpus/build_corpus.py (scenario baseline-solution),
+    since a source notebook itself, solution markers and all, is not accepted as an answer.
+    """
+    toy = REPO / "tests" / "grader" / "files"
+    if Path(course_root).resolve() == (toy / "course").resolve():
+        return toy / "submissions" / "correct"
+    out = Path(scratch) / "corpus"
+    subprocess.run([sys.executable, str(REPO / "tests" / "grader" / "corpus" / "build_corpus.py"),
+                    "--out", str(out), "baseline-solution"], cwd=REPO, check=True, capture_output=True)
+    return sorted(path.parent for path in out.rglob("*.ipynb"))[0]

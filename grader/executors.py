@@ -50,6 +50,8 @@ class DaskExecutor:
             memory, a crash outside the sandbox) is given up with a reason.
     """
 
+    task = staticmethod(grade_task)  # what runs on a worker, for one submission
+
     def __init__(self, workers=1, scheduler=None, max_worker_deaths=3):
         self.workers = max(1, int(workers))
         self.scheduler = scheduler
@@ -87,7 +89,7 @@ class DaskExecutor:
         with self.client() as client:
             shared = client.scatter(template, broadcast=True)
             batch = uuid.uuid4().hex[:8]
-            futures = {client.submit(grade_task, task, shared, pure=False,
+            futures = {client.submit(self.task, task, shared, pure=False,
                                      key=f"grade-{task['student']}-{batch}"): task["student"]
                        for task in tasks}
             for future in as_completed(futures, loop=client.loop):
