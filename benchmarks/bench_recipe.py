@@ -12,6 +12,8 @@ truth and prediction left out).
 
 Parts (all by default):
 
+- speed: seconds per training step for a few widths and batch sizes on all cores, once the
+  cache is full (converts the epochs of the other parts into wall time).
 - ttq: time to quality, one run each, one after the other: the original recipe of this
   exercise (`unet_model()` with 32 filters, Adam defaults, batch 32, 5 epochs, no validation;
   its mean IoU measured with the clock paused), the old course defaults (constant Adam 3e-3,
@@ -46,12 +48,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.common import RESULTS, machine_line, print_table, run_worker  # noqa: E402
 
 RUNS_FILE = RESULTS / "recipe-runs.jsonl"
+PROGRESS_FILE = RESULTS / "recipe-progress.log"
 
 # One run: "course" recipes train like notebook 5; "original" like the exercise's original.
 DEFAULT_RUN = {"recipe": "course", "n_filters": None, "batch_size": None, "epochs": None, "learning_rate": None,
                "schedule": None, "warmup_epochs": None, "augment": None, "class_weighting": None,
                "keep_best": True, "seed": 0, "model": "unet", "validation": "keeper", "threads": None,
-               "save_predictions": 0, "n_train": None}
+               "save_predictions": 0, "n_train": None, "label": None, "steps": None}
 
 
 def _settings(options):
@@ -105,6 +108,8 @@ def worker(options):
         reference_function(name) for name in
         ("pair_files", "split_pairs", "load_pair", "make_dataset", "unet_model", "compile_model"))
     run = _settings(options)
+    if options["recipe"] == "speed":
+        return speed_worker(options, run)
     train_pairs, validation_pairs = split_pairs(pair_files(ensure_dataset(progress=False)),
                                                 validation_fraction=0.2, seed=0)
     if options.get("n_train"):
@@ -156,6 +161,8 @@ def worker(options):
                       "ious": [None if np.isnan(v) else round(float(v), 4) for v in result["ious"]],
                       "loss": float(logs["loss"]), "val_loss": result["loss"], "learning_rate": float(learning_rate)}
             print(json.dumps(record), flush=True)
+            with PROGRESS_FILE.open("a") as progress:  # to follow a long run: tail -f
+                progress.write(f"{options.get('label')} {json.dumps(record)}\n")
             self.paused += time.perf_counter() - paused_at
 
     measure = Measure()
@@ -183,9 +190,42 @@ def worker(options):
     print(json.dumps(summary), flush=True)
 
 
+def speed_worker(options, run):
+    """Seconds per training step of one width and batch size, on the cached training set (steady state)."""
+    import course.tensorflow_setup  # noqa: F401
+    import tensorflow as tf
+    from course import training
+    from course.data_setup import ensure_dataset
+    from course.reference import reference_function
+
+    pair_files, split_pairs, load_pair, make_dataset, unet_model, compile_model = (
+        reference_function(name) for name in
+        ("pair_files", "split_pairs", "load_pair", "make_dataset", "unet_model", "compile_model"))
+    train_pairs, _ = split_pairs(pair_files(ensure_dataset(progress=False)), validation_fraction=0.2, seed=0)
+    train = make_dataset(train_pairs, load_pair, batch_size=run.batch_size, shuffle=True, seed=0)
+    for _ in train:  # decode every pair once: the cache is full before the clock starts
+        pass
+    model = compile_model(unet_model(n_filters=run.n_filters), learning_rate=1e-3)
+    training.build_optimizer(model)
+    times = []
+
+    class Steps(tf.keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.started = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None):
+            times.append(time.perf_counter() - self.started)
+
+    model.fit(train.repeat(), epochs=1, steps_per_epoch=options["steps"] + 5, verbose=0, callbacks=[Steps()])
+    steady = times[5:]  # the first steps trace the function
+    print(json.dumps({"n_filters": run.n_filters, "batch_size": run.batch_size, "steps": len(steady),
+                      "median_step": statistics.median(steady), "mean_step": statistics.mean(steady),
+                      "images_per_second": run.batch_size / statistics.median(steady)}), flush=True)
+
+
 def run_one(options, label=None):
     """Train one recipe in a fresh process; return (epochs, summary) and append both to RUNS_FILE."""
-    options = {**DEFAULT_RUN, **options}
+    options = {**DEFAULT_RUN, **options, "label": label}
     env = {}
     if options.get("threads"):
         env = {"TF_NUM_INTRAOP_THREADS": str(options["threads"]), "TF_NUM_INTEROP_THREADS": "1"}
@@ -194,6 +234,8 @@ def run_one(options, label=None):
                        timeout=4 * 3600).splitlines()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     epochs, summary = [r for r in records if "epoch" in r], records[-1]
+    if options["recipe"] == "speed":
+        return [], summary
     RESULTS.mkdir(parents=True, exist_ok=True)
     with RUNS_FILE.open("a") as file:
         file.write(json.dumps({"label": label, "when": datetime.datetime.fromtimestamp(started).isoformat(
@@ -439,20 +481,55 @@ def part_noskip(quick, threads):
     print(f"Plot: {path}")
 
 
-PARTS = {"ttq": part_ttq, "stability": part_stability, "experiments": part_experiments, "noskip": part_noskip}
+SPEED_CONFIGS = ((8, 4), (8, 8), (8, 16), (12, 8), (16, 8), (32, 32))
+
+
+def part_speed(quick, threads):
+    """Seconds per training step and images per second for a few widths and batch sizes (all cores)."""
+    print("\n## Training speed per width and batch size (median step after the cache is full)\n", flush=True)
+    rows = []
+    for n_filters, batch_size in SPEED_CONFIGS:
+        steps = max(16, (100 if quick else 300) * 8 // (batch_size * (n_filters // 8) ** 2))
+        _, result = run_one({"recipe": "speed", "n_filters": n_filters, "batch_size": batch_size, "steps": steps,
+                             "threads": threads}, label=f"speed n_filters={n_filters} batch={batch_size}")
+        rows.append([n_filters, batch_size, result["steps"], f"{result['median_step'] * 1000:.0f}",
+                     f"{result['images_per_second']:.1f}", f"{800 / result['images_per_second']:.1f}"])
+    print_table(["n_filters", "batch", "steps timed", "median step ms", "images/s", "s per epoch of 800"], rows)
+
+
+PARTS = {"speed": part_speed, "ttq": part_ttq, "stability": part_stability, "experiments": part_experiments, "noskip": part_noskip}
+
+
+def report():
+    """The saved runs: label, final (kept) mean IoU, best epoch, and the mean IoU after every epoch."""
+    runs = [json.loads(line) for line in RUNS_FILE.read_text().splitlines() if line.strip()]
+    for run in runs:
+        summary, epochs = run["summary"], run["epochs"]
+        if not epochs:
+            print(f"{run['label']}: {json.dumps(summary)}")
+            continue
+        scores = [e["mean_iou"] for e in epochs]
+        print(f"{run['label']} ({run['when']}): final {summary['final_mean_iou']:.3f}, best {max(scores):.3f} "
+              f"(epoch {scores.index(max(scores)) + 1}), last {scores[-1]:.3f}; {summary['described']}")
+        print("   " + " ".join(f"{v:.3f}" for v in scores))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer epochs and seeds: rougher figures")
-    parser.add_argument("--parts", default="ttq,stability,experiments,noskip",
-                        help="comma-separated: ttq, stability, experiments, noskip")
+    parser.add_argument("--parts", default="speed,ttq,stability,experiments,noskip",
+                        help="comma-separated: speed, ttq, stability, experiments, noskip")
     parser.add_argument("--threads", type=int, help="TensorFlow threads for the parts whose wall time is not "
                         "compared (stability, experiments, noskip); default: all cores")
     parser.add_argument("--one", metavar="CONFIG", help="train one recipe (JSON, keys as DEFAULT_RUN) and print it")
     parser.add_argument("--label", help="a label stored with --one's run")
+    parser.add_argument("--report", action="store_true",
+                        help="print every run saved in benchmarks/results/recipe-runs.jsonl (mean IoU per epoch)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.report:
+        report()
+        return 0
     if args.worker:
         worker(json.loads(args.worker))
         return 0
@@ -472,7 +549,7 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
     for part in parts:
-        PARTS[part](args.quick, args.threads if part != "ttq" else None)
+        PARTS[part](args.quick, args.threads if part not in ("ttq", "speed") else None)
     return 0
 
 
