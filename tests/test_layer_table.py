@@ -106,11 +106,14 @@ def test_summary_reports_a_layer_used_twice():
 
 
 def test_table_prints_aligned():
-    """Does a table print as aligned columns, one layer a line?"""
+    """Does a table print a header, one aligned line per layer numbered from the input, a footer?"""
     inputs = tf.keras.Input((8, 8, 3))
     model = tf.keras.Model(inputs, tf.keras.layers.Conv2D(2, 3, padding="same")(inputs))
-    text = str(summary(model))
-    lines = text.splitlines()
-    assert len(lines) == 2
-    assert lines[1].startswith("Conv2D") and "(None, 8, 8, 2)" in lines[1]
-    assert lines[0].index("(None") == lines[1].index("(None")
+    lines = str(summary(model)).splitlines()
+    assert len(lines) == 4
+    header, first, second, footer = lines
+    assert header.split()[:2] == ["#", "layer"] and "output shape" in header
+    assert first.split()[:2] == ["0", "InputLayer"]
+    assert second.split()[:2] == ["1", "Conv2D"] and "(None, 8, 8, 2)" in second
+    assert header.index("output shape") == first.index("(None") == second.index("(None")
+    assert footer == "2 layers (layer 0 is the input), 56 parameters"
