@@ -123,11 +123,11 @@ def worker(options):
         model = unet_model()
         model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
-        schedule = 0.001
+        schedule, weights = 0.001, None
         described = "unet_model() (32 filters), Adam defaults, batch 32, cache().shuffle(500).batch(32), no validation"
     else:
         train = make_dataset(train_pairs, load_pair, batch_size=run.batch_size, shuffle=True, seed=run.seed)
-        train, _ = training.training_data(run, train, NUM_CLASSES)
+        train, weights = training.training_data(run, train, NUM_CLASSES)
         builder = no_skip_unet if options["model"] == "noskip" else unet_model
         schedule = training.learning_rate(run, len(train))
         model = compile_model(builder(input_size=(96, 128, 3), n_filters=run.n_filters, n_classes=NUM_CLASSES),
@@ -138,7 +138,7 @@ def worker(options):
     training.build_optimizer(model)
     steps_per_epoch = int(train.cardinality())
 
-    keeper = training.validation_keeper(validation, restore=run.keep_best) \
+    keeper = training.validation_keeper(validation, restore=run.keep_best, class_weights=weights) \
         if options["validation"] == "keeper" else None
 
     class Measure(tf.keras.callbacks.Callback):

@@ -82,13 +82,15 @@ def data_folder():
     return data_setup.ensure_dataset()
 
 
-def fit(model, train_dataset, validation_dataset, epochs, verbose=None, *, keep_best=True, callbacks=()):
+def fit(model, train_dataset, validation_dataset, epochs, verbose=None, *, keep_best=True, class_weights=None,
+        callbacks=()):
     """model.fit with a progress bar, validation mean IoU every epoch, and the wall time at the end.
 
     After every epoch the validation set is predicted once: val_loss, val_accuracy and
     val_mean_iou (over the whole set, from one confusion matrix) go into the history. With
     keep_best, the weights of the epoch with the best val_mean_iou are restored at the end.
-    The progress bar is Keras's own; in fast mode, where nobody watches, each epoch prints
+    With class_weights (the per-class weights the training set was weighted with), val_loss
+    is weighted alike, so that it compares with the training loss. The progress bar is Keras's own; in fast mode, where nobody watches, each epoch prints
     a single line instead.
 
     Returns:
@@ -99,7 +101,7 @@ def fit(model, train_dataset, validation_dataset, epochs, verbose=None, *, keep_
         verbose = 2 if fast_mode() else 1
     start = time.perf_counter()
     build_optimizer(model)
-    keeper = validation_keeper(validation_dataset, restore=keep_best, verbose=verbose)
+    keeper = validation_keeper(validation_dataset, restore=keep_best, class_weights=class_weights)
     # shuffle=False: the training dataset shuffles itself (Keras would only warn about it).
     # The keeper validates; Keras gets no validation_data, so the set is predicted once per epoch.
     history = model.fit(train_dataset, epochs=epochs, verbose=verbose, shuffle=False,
@@ -112,20 +114,24 @@ def fit(model, train_dataset, validation_dataset, epochs, verbose=None, *, keep_
     return history
 
 
-def evaluate(model, dataset):
+def evaluate(model, dataset, class_weights=None):
     """Predict a dataset of (images, masks) once: loss, pixel accuracy, mean IoU and the confusion matrix.
 
     The mean IoU is over the whole set (one confusion matrix accumulated over all batches),
     classes absent from both truth and prediction left out, as `course.metrics` defines it.
+    With class_weights, each pixel's loss is weighted by its class's weight, as in training.
     """
     import numpy as np  # noqa: PLC0415
 
     from course.metrics import iou_from_confusion  # noqa: PLC0415
 
     step = _evaluation_step(model)
-    total_loss, count, matrix = 0.0, 0, None
+    total_loss, count, matrix, table = 0.0, 0, None, None
     for images, masks in dataset:
-        loss, confusion = step(images, masks)
+        if table is None:
+            n_classes = int(model.output_shape[-1])
+            table = np.ones(n_classes, np.float32) if class_weights is None else np.asarray(class_weights, np.float32)
+        loss, confusion = step(images, masks, table)
         n = int(images.shape[0])
         total_loss += float(loss) * n
         count += n
@@ -145,20 +151,21 @@ def _evaluation_step(model):
         tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     @tf.function(reduce_retracing=True)
-    def step(images, masks):
+    def step(images, masks, weights):
         logits = model(images, training=False)
         n_classes = tf.shape(logits)[-1]
         truth = tf.reshape(tf.cast(masks, tf.int32), [-1])
         predicted = tf.reshape(tf.argmax(logits, axis=-1, output_type=tf.int32), [-1])
         counts = tf.math.bincount(truth * n_classes + predicted, minlength=n_classes * n_classes,
                                   maxlength=n_classes * n_classes, dtype=tf.int64)
-        return loss_function(masks, logits), tf.reshape(counts, [n_classes, n_classes])
+        pixel_weights = tf.gather(weights, tf.cast(masks[..., 0], tf.int32))
+        return loss_function(masks, logits, sample_weight=pixel_weights), tf.reshape(counts, [n_classes, n_classes])
 
     model._course_evaluation_step = step
     return step
 
 
-def validation_keeper(validation_dataset, restore=True, verbose=0):
+def validation_keeper(validation_dataset, restore=True, class_weights=None):
     """A Keras callback: after every epoch, evaluate on the validation set and keep the best weights.
 
     It writes val_loss, val_accuracy and val_mean_iou into the epoch's logs (so the History and
@@ -178,7 +185,7 @@ def validation_keeper(validation_dataset, restore=True, verbose=0):
             self.result = None  # the latest evaluate() result
 
         def on_epoch_end(self, epoch, logs=None):
-            result = self.result = evaluate(self.model, validation_dataset)
+            result = self.result = evaluate(self.model, validation_dataset, class_weights)
             if logs is not None:
                 logs.update({"val_loss": result["loss"], "val_accuracy": result["accuracy"],
                              "val_mean_iou": result["mean_iou"]})

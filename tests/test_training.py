@@ -239,6 +239,11 @@ def test_evaluate_measures_mean_iou_over_the_whole_set():
     assert result["accuracy"] == pytest.approx(reference_function("pixel_accuracy")(masks, predicted))
     loss, accuracy = model.evaluate(data, verbose=0)
     assert result["loss"] == pytest.approx(loss, rel=1e-5) and result["accuracy"] == pytest.approx(accuracy)
+    weights = np.array([0.5, 1.0, 2.0, 4.0], np.float32)  # weighted as Keras weights the training loss
+    weighted = training.evaluate(model, data, class_weights=weights)
+    keras_loss, _ = model.evaluate(training.with_class_weights(data, weights), verbose=0)
+    assert weighted["loss"] == pytest.approx(keras_loss, rel=1e-5) and weighted["loss"] != pytest.approx(loss)
+    assert weighted["mean_iou"] == result["mean_iou"]
 
 
 def test_fit_restores_the_best_epochs_weights_after_a_worse_last_epoch(capsys):
