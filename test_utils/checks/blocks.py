@@ -51,13 +51,23 @@ def check_layers(function, name, spec, note=None):
     return received
 
 
-def _same_computation(call, sketch, expected):
-    """With the same weights and input, does the model compute what the reference computes?"""
+def _same_computation(call, sketch, expected, layers_differ=False):
+    """With the same weights and input, does the model compute what the reference computes?
+
+    conv_block's pair of outputs is checked this way too (a kernel's own account of its graph
+    can be forged; a computation can only be reproduced), so a block with other layers cannot
+    pass that check either: `layers_differ` then says so instead of blaming the connections.
+    """
     if expected is None:
         return
     sketch, expected = np.asarray(sketch if sketch is not None else [], float), np.asarray(expected, float)
     if sketch.shape != expected.shape or not np.all(np.isfinite(sketch)) or \
             np.linalg.norm(sketch - expected) > 1e-3 * (np.linalg.norm(expected) + 1e-6):
+        if layers_differ:
+            fail(call, "its two tensors do not compute what the reference block's do, because its layers "
+                       "differ from the reference's",
+                 "the pair is checked by computing it: fix the layers first (the layer check above names "
+                 "the first difference), then this check follows")
         fail(call, "its layers are described like the reference's, but with the same weights and the same "
                    "input the model computes something else",
              "check how the layers are connected: each one must take the tensor the reference gives it "
@@ -148,7 +158,10 @@ def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32,
             fail(call, "with max_pooling=False, next_layer must be the very same tensor as skip_connection "
                        "(no pooling, no extra layer)",
                  "in the else branch: next_layer = the tensor you return as skip_connection")
-        _same_computation(call, got.get("sketch"), runner.expected("conv_block", probes.block_outputs, spec)["sketch"])
+        reference = runner.expected("conv_block", probes.block_outputs, spec)
+        if got.get("rows") is not None and reference.get("rows") is not None and got["rows"] != reference["rows"]:
+            _same_computation(call, got.get("sketch"), reference["sketch"], layers_differ=True)
+        _same_computation(call, got.get("sketch"), reference["sketch"])
     passed(f"conv_block returns (next_layer, skip_connection) correctly in {len(cases)} configurations: "
            f"with and without dropout and pooling")
 

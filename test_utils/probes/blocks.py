@@ -76,14 +76,19 @@ def block_outputs(function, spec):
             raise Unexpected(f"{what} is a {type(value).__name__}; expected a tensor",
                              "return the tensors the layers give, not the layers")
     pool = _producer(next_layer)
-    sketch = None
+    sketch = rows = None
     if spec.get("seed") is not None:
         try:
-            sketch = output_sketch(keras.Model(inputs, [next_layer, skip]), int(spec["seed"]))
+            pair = keras.Model(inputs, [next_layer, skip])
+            sketch = output_sketch(pair, int(spec["seed"]))
         except Exception as error:  # noqa: BLE001 (tensors that make no model are an answer too)
             raise Unexpected(f"its two tensors cannot be computed from the input ({type(error).__name__}: "
                              f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
-    return {"sketch": sketch, "next_shape": _shape(next_layer), "skip_shape": _shape(skip),
+        try:
+            rows = [list(row) for row in summary(pair)]
+        except (TypeError, ValueError):
+            rows = None
+    return {"sketch": sketch, "rows": rows, "next_shape": _shape(next_layer), "skip_shape": _shape(skip),
             "next_producer": type(pool).__name__, "skip_producer": type(_producer(skip)).__name__,
             "next_is_skip": next_layer is skip,
             "pools_skip": any(tensor is skip for tensor in _inputs_of(pool))}
