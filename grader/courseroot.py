@@ -62,7 +62,7 @@ class CourseRoot:
         self.config = self._load_config()
         self.limits, self.sandbox, self.judge, self.course = settings_module.load(self.config)
         self.coursedir = CourseDirectory(config=self.config)
-        self.assignment = assignment or self._default_assignment()
+        self.assignment = self._default_assignment() if assignment is None else assignment
         self.workspace = self.root
 
     def _load_config(self):
@@ -77,8 +77,17 @@ class CourseRoot:
         settings_module.apply_overrides(config, self.overrides)
         return config
 
+    def source_root(self):
+        """The folder holding one source folder per assignment."""
+        return Path(self.coursedir.format_path(self.coursedir.source_directory, ".", "."))
+
+    def default_assignment(self):
+        """The course's configured default (c.CourseDirectory.assignment_id), if it exists, else None."""
+        configured = self.config.CourseDirectory.get("assignment_id")
+        return configured if configured and (self.source_root() / configured).is_dir() else None
+
     def _default_assignment(self):
-        source = Path(self.coursedir.format_path(self.coursedir.source_directory, ".", "."))
+        source = self.source_root()
         folders = sorted(p.name for p in source.iterdir() if p.is_dir()) if source.is_dir() else []
         configured = self.config.CourseDirectory.get("assignment_id")
         if configured and configured in folders:

@@ -1,6 +1,9 @@
 """`grader check`: self-study. Grade my own notebooks, hidden tests included, and explain.
 
-    python -m grader check [NOTEBOOK_FOLDER]
+    python -m grader check [NOTEBOOK_FOLDER ...]
+
+Each folder is graded against the assignment whose notebooks it holds (or `--assignment`);
+without a folder, the course's student notebooks folder of the default assignment.
 
 No gradebook or course set-up: the assignment is released from the source notebooks into a
 scratch folder, your notebooks are graded there exactly as the instructor's autograde would
@@ -44,8 +47,9 @@ def check(course, folder, quiet=True, seed=None):
         return record
 
 
-def format_report(record, folder):
-    lines = [f"Checked {folder} ({record['isolation']})", ""]
+def format_report(record, folder, assignment=None):
+    against = f" against {assignment}" if assignment else ""
+    lines = [f"Checked {folder}{against} ({record['isolation']})", ""]
     tests = [t for entry in record["notebooks"].values() for t in entry["tests"]]
     counts = {}
     for test in tests:
@@ -73,20 +77,59 @@ def format_report(record, folder):
 
 
 def add_arguments(parser):
-    parser.add_argument("folder", nargs="?", default=None,
-                        help="folder with your notebooks (default: the course's student notebooks "
-                             "folder, else the current folder)")
+    parser.add_argument("folders", nargs="*", metavar="FOLDER",
+                        help="folders with your notebooks, each graded against the assignment whose "
+                             "notebooks it holds (default: the course's student notebooks folder, else "
+                             "the current folder)")
     parser.add_argument("--seed", type=int, default=None, help="seed of the hidden inputs")
 
 
+NEEDS_COURSE = False  # which assignment to open depends on the folders
+
+
+def assignment_of(source, folder, default=None):
+    """The assignment (a folder of `source`) whose notebooks `folder` holds most of; ties: `default`."""
+    held = {path.name for path in Path(folder).glob("*.ipynb")}
+    counts = {candidate.name: len(held & {path.name for path in candidate.glob("*.ipynb")})
+              for candidate in sorted(p for p in Path(source).iterdir() if p.is_dir())}
+    best = max(counts.values(), default=0)
+    if best == 0:
+        expected = "; ".join(f"{name}: {', '.join(sorted(p.stem for p in (Path(source) / name).glob('*.ipynb')))}"
+                             for name in counts)
+        raise CourseError(f"{folder} holds none of the course's notebooks ({expected})")
+    winners = [name for name, count in counts.items() if count == best]
+    return default if default in winners else winners[0]
+
+
 def main(args):
-    course = args.course
-    folder = args.folder or (course.relative(course.course.student_notebooks[course.assignment])
-                             if course.assignment in course.course.student_notebooks else Path.cwd())
-    try:
-        record = check(course, folder, quiet=False, seed=args.seed)
-    except RuntimeError as error:
-        print(f"error: your notebooks could not be graded:\n{error}", file=sys.stderr)
-        return 1
-    print(format_report(record, folder))
-    return 0
+    from grader.cli import open_course
+    from grader.courseroot import CourseRoot
+
+    if not args.folders:
+        course = open_course(args)
+        folders = [course.relative(course.course.student_notebooks[course.assignment])
+                   if course.assignment in course.course.student_notebooks else Path.cwd()]
+    else:
+        folders = [Path(folder) for folder in args.folders]
+        for folder in folders:
+            if not folder.is_dir():
+                raise CourseError(f"{folder} is not a folder")
+    status = 0
+    for index, folder in enumerate(folders):
+        if args.folders:
+            if args.assignment:
+                course = open_course(args)
+            else:
+                root = CourseRoot(args.course_root, "", args.limit)  # no assignment chosen yet
+                course = CourseRoot(args.course_root, assignment_of(root.source_root(), folder,
+                                                                    root.default_assignment()), args.limit)
+        try:
+            record = check(course, folder, quiet=False, seed=args.seed)
+        except RuntimeError as error:
+            print(f"error: the notebooks in {folder} could not be graded:\n{error}", file=sys.stderr)
+            status = 1
+            continue
+        if index:
+            print()
+        print(format_report(record, folder, course.assignment if len(folders) > 1 else None))
+    return status

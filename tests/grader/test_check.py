@@ -1,8 +1,12 @@
 """Tests of `python -m grader check`: self-study grading with no gradebook set-up."""
 
+import os
 import re
+import shutil
 
-from tests.grader.support import FILES, SUBMISSIONS, run_grader
+import pytest
+
+from tests.grader.support import FILES, SUBMISSIONS, copy_course, run_grader
 
 COURSE = FILES / "course"
 
@@ -45,3 +49,55 @@ def test_check_without_notebooks_says_which_are_expected(tmp_path):
     process = run_grader("check", tmp_path, "--course-root", COURSE, check=False)
     assert process.returncode == 2
     assert "01_basics" in process.stderr
+
+
+def _scores_printed(out):
+    """{function: (score, max)} from a check report's function lines."""
+    return {m.group(1): (float(m.group(2)), float(m.group(3)))
+            for m in re.finditer(r"^  (\S+)\s+([\d.]+)/([\d.]+)", out, re.MULTILINE)}
+
+
+# Every kind of outcome: full marks, a hidden test failed, one function wrong, missing or broken notebooks,
+# an edited or deleted test cell, a forged pass, a crash. GRADER_FULL_CORPUS=1 compares them all.
+AGREEMENT = ["correct", "fails-hidden-test", "one-function-wrong", "missing-notebook", "syntax-error",
+             "edited-test-cell", "deleted-test-cell", "prints-a-pass", "redefines-checks", "os-exit"]
+
+
+@pytest.mark.parametrize("scenario", sorted(p.name for p in SUBMISSIONS.iterdir())
+                         if os.environ.get("GRADER_FULL_CORPUS") else AGREEMENT)
+def test_check_gives_what_autograde_gives(corpus, scenario):
+    """Does a learner's `grader check` give each function the points the instructor's autograde gave it?"""
+    if scenario not in corpus.records:
+        pytest.fail(f"{scenario} was not graded by the corpus batch on this machine")
+    process = run_grader("check", SUBMISSIONS / scenario, "--course-root", COURSE, check=False)
+    assert process.returncode == 0, process.stderr[-3000:]
+    graded = {}
+    for entry in corpus.records[scenario]["notebooks"].values():
+        for test in entry["tests"]:
+            score, most = graded.get(test["function"], (0.0, 0.0))
+            graded[test["function"]] = (score + test["score"], most + test["max_score"])
+    assert _scores_printed(process.stdout) == graded, process.stdout
+    assert f"Total: {corpus.records[scenario]['score']:g}/10" in process.stdout
+
+
+def test_check_grades_each_folder_against_its_own_assignment(tmp_path):
+    """With two assignments in the course, does one call grade each folder against the assignment it holds?"""
+    root = copy_course(COURSE, tmp_path / "course")
+    (root / "source" / "extra").mkdir()
+    shutil.copyfile(root / "source" / "toy" / "01_basics.ipynb", root / "source" / "extra" / "03_extra.ipynb")
+    extra = tmp_path / "extension"
+    extra.mkdir()
+    shutil.copyfile(SUBMISSIONS / "correct" / "01_basics.ipynb", extra / "03_extra.ipynb")
+    process = run_grader("check", SUBMISSIONS / "fails-hidden-test", extra, "--course-root", root)
+    first, second = process.stdout.split("\nChecked ")
+    assert "against toy" in first and "Total: 8/10" in first
+    assert "against extra" in second and "Total: 5/5" in second
+    assert _scores_printed(second) == {"add": (2.0, 2.0), "mean": (3.0, 3.0)}
+
+
+def test_check_names_the_notebooks_of_every_assignment_when_a_folder_holds_none(tmp_path):
+    """Pointed at a folder of unrelated notebooks, does it exit 2 and list what each assignment expects?"""
+    (tmp_path / "mine.ipynb").write_text("{}")
+    process = run_grader("check", tmp_path, tmp_path, "--course-root", COURSE, check=False)
+    assert process.returncode == 2
+    assert "toy: 01_basics, 02_more" in process.stderr
