@@ -1,11 +1,12 @@
 """course.earlier: later notebooks get the student's own earlier functions, or the reference while grading."""
 
 import json
+import re
 import shutil
 
 import pytest
 
-from course import earlier
+from course import earlier, runtime
 from course.reference import reference_function
 from notebook_helpers import SOURCE_DIR, copy_notebooks, patch_solution
 
@@ -19,6 +20,7 @@ def student_folder(tmp_path):
 @pytest.fixture
 def not_grading(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv(runtime.EARLIER_ENV, raising=False)
 
 
 def _patch(folder, stem, grade_id, old, new):
@@ -33,7 +35,7 @@ def test_interactive_run_loads_the_students_own_functions(student_folder, not_gr
     assert conv_block.__code__.co_filename == "<definitions from 02_encoder.ipynb>"
     assert upsampling_block.__code__.co_filename == "<definitions from 03_decoder.ipynb>"
     assert conv_block is not reference_function("conv_block")
-    assert "Using your own conv_block (02_encoder.ipynb)" in capsys.readouterr().out
+    assert re.search(r"Using your own conv_block \(02_encoder\.ipynb, saved [^)]+\)", capsys.readouterr().out)
 
 
 def test_unet_model_is_built_from_the_students_own_blocks(student_folder, not_grading):
@@ -46,23 +48,32 @@ def test_unet_model_is_built_from_the_students_own_blocks(student_folder, not_gr
     assert len(poolings) == 4 and all(layer.padding == "same" for layer in poolings)
 
 
-def test_grading_uses_the_reference_functions(student_folder, monkeypatch, capsys):
-    """While nbgrader grades (NBGRADER_EXECUTION set), does it return the reference functions instead?"""
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+def test_grading_uses_the_graders_reference_functions(student_folder, tmp_path, monkeypatch, capsys):
+    """With the grader's folder of earlier notebooks (COURSE_EARLIER_DIR), does it use those, not the student's?"""
+    graders = tmp_path / "earlier"
+    graders.mkdir()
+    shutil.copyfile(SOURCE_DIR / "02_encoder.ipynb", graders / "02_encoder.ipynb")
+    monkeypatch.setenv(runtime.EARLIER_ENV, str(graders))
     _patch(student_folder, "02_encoder", "conv_block", "MaxPooling2D(pool_size=2, strides=2)",
-           "MaxPooling2D(pool_size=2, strides=2, name='students_own_pooling')")
+           "MaxPooling2D(pool_size=2, strides=2, padding='same')")
     conv_block = earlier.earlier_functions("conv_block", folder=student_folder)
-    assert conv_block is reference_function("conv_block")
+    import tensorflow as tf
+
+    next_layer, _ = conv_block(tf.keras.Input((5, 5, 1)), n_filters=2)
+    assert tuple(next_layer.shape) == (None, 2, 2, 2)  # the reference's pooling, not the student's 'same'
     assert "Grading: using the reference conv_block" in capsys.readouterr().out
 
 
-def test_grading_reference_follows_course_source_dir(tmp_path, monkeypatch):
-    """Does COURSE_SOURCE_DIR redirect where the reference comes from while grading?"""
+def test_grading_reference_comes_only_from_the_graders_folder(tmp_path):
+    """Does the reference come from the folder the grader names, and is a function it lacks a stand-in?"""
     folder = copy_notebooks(SOURCE_DIR, tmp_path / "elsewhere")
     _patch(folder, "05_training", "pixel_accuracy", "return float(accuracy)", "return -1.0")
-    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    monkeypatch.setenv("COURSE_SOURCE_DIR", str(folder))
-    assert earlier.reference_source(["pixel_accuracy"])["pixel_accuracy"]([1], [1]) == -1.0
+    functions = earlier.reference_source(["pixel_accuracy"], folder)
+    assert functions["pixel_accuracy"]([1], [1]) == -1.0
+    (folder / "05_training.ipynb").unlink()
+    stand_in = earlier.reference_source(["pixel_accuracy"], folder)["pixel_accuracy"]
+    with pytest.raises(NotImplementedError, match="not given to this notebook by the grader"):
+        stand_in([1], [1])
 
 
 def test_missing_notebook_gives_a_stand_in_that_says_what_to_do(student_folder, not_grading, capsys):
@@ -119,11 +130,14 @@ def test_describe_unfinished_names_the_earlier_notebook(student_folder, not_grad
 
 
 def test_grading_flag(monkeypatch):
-    """Is grading() true exactly when NBGRADER_EXECUTION is set?"""
+    """Is grading() true exactly when NBGRADER_EXECUTION is set to something other than an off value?"""
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    assert not earlier.grading()
+    assert not runtime.grading()
+    for off in ("", "0", "false", " no "):
+        monkeypatch.setenv("NBGRADER_EXECUTION", off)
+        assert not runtime.grading(), off
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
-    assert earlier.grading()
+    assert runtime.grading()
 
 
 def test_every_listed_function_is_defined_where_it_says(student_folder, not_grading):

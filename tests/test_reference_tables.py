@@ -1,4 +1,4 @@
-"""The reference tables: generated from the one solution, the same under Keras 3 and Keras 2."""
+"""The reference tables and public answers: generated from the one solution; tables the same under Keras 3 and 2."""
 
 import json
 import os
@@ -8,16 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from course import reference_tables
-from test_utils.tables import TABLES, TABLES_FILE, load_tables
+from test_utils.tables import TABLES, load_tables
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_committed_tables_equal_what_the_solution_builds():
-    """Does regenerating the reference tables from the source notebooks change nothing?"""
-    assert reference_tables.generate() == TABLES_FILE.read_text(encoding="utf-8"), (
-        "test_utils/reference_tables.json is out of date: run python -m course.reference_tables")
+@pytest.mark.slow
+def test_committed_tables_and_answers_equal_what_the_solution_gives():
+    """Does regenerating the reference tables and public answers from the source notebooks change nothing?"""
+    result = subprocess.run([sys.executable, "-m", "test_utils.generate", "--check"], cwd=REPO,
+                            capture_output=True, text=True, timeout=1200, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
 
 
 def test_every_configured_table_is_in_the_file():
@@ -30,12 +31,13 @@ def test_every_configured_table_is_in_the_file():
 def _tables_under(environment_changes):
     env = {**os.environ, **environment_changes}
     result = subprocess.run(
-        [sys.executable, "-m", "course.reference_tables", "--json"],
+        [sys.executable, "-m", "test_utils.generate", "--json"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow
 def test_legacy_keras_2_gives_the_same_tables_as_keras_3():
     """Do legacy Keras 2 (tf-keras) and Keras 3 give identical tables for every model?"""
     legacy_path = os.environ.get("COURSE_LEGACY_KERAS_PATH",
