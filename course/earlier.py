@@ -44,6 +44,13 @@ DEFINED_IN = {
     "unet_model": "04_unet",
 }
 
+# The extension assignment (unet_original, released in notebooks/extension/): notebook 7
+# builds the paper's U-Net from notebook 6's crop_and_concat.
+EXTENSION_DEFINED_IN = {
+    "crop_and_concat": "06_crop_and_concat",
+}
+_WHERE = {**DEFINED_IN, **EXTENSION_DEFINED_IN}
+
 # A notebook's functions may call those of earlier notebooks: load those first, into the
 # same namespace (unet_model calls conv_block and upsampling_block).
 NEEDS = {
@@ -70,13 +77,13 @@ def reference_source(names, folder):
 
 def _notebooks_for(names):
     """The notebook stems to load, in course order, for these function names."""
-    unknown = [name for name in names if name not in DEFINED_IN]
+    unknown = [name for name in names if name not in _WHERE]
     if unknown:
         raise KeyError(f"earlier_functions: no earlier notebook defines {', '.join(unknown)}; "
-                       f"known: {', '.join(DEFINED_IN)}")
+                       f"known: {', '.join(_WHERE)}")
     stems = set()
     for name in names:
-        stem = DEFINED_IN[name]
+        stem = _WHERE[name]
         stems.add(stem)
         stems.update(NEEDS.get(stem, ()))
     return sorted(stems)
@@ -151,7 +158,7 @@ def own_functions(names, folder=None):
             problems[stem] = f"{type(error).__name__}: {error}"
     functions = {}
     for name in names:
-        stem = DEFINED_IN[name]
+        stem = _WHERE[name]
         if callable(namespace.get(name)) and stem not in problems:
             functions[name] = namespace[name]
             continue
@@ -187,7 +194,7 @@ def earlier_functions(*names, folder=None, quiet=False):
         parts = []
         if found:
             parts.append("Using your own " + ", ".join(
-                f"{name} ({DEFINED_IN[name]}.ipynb, {saved_when(base / (DEFINED_IN[name] + '.ipynb'))})"
+                f"{name} ({_WHERE[name]}.ipynb, {saved_when(base / (_WHERE[name] + '.ipynb'))})"
                 for name in found) + ".")
         for name in missing:
             parts.append(f"Not found: {functions[name].missing_reason}")

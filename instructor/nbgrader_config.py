@@ -53,7 +53,7 @@ c.GraderJudge.preload = ["course.tensorflow_setup", "tensorflow"]
 # Before grading, outside the sandbox: the small scene set the notebooks use in fast mode.
 c.GraderCourse.prepare = ["{python}", "-m", "course.data_setup", "--preset", "fast", "--quiet"]
 # `release` writes the student notebooks here (committed, for self-study learners) ...
-c.GraderCourse.student_notebooks = {"unet": "../notebooks"}
+c.GraderCourse.student_notebooks = {"unet": "../notebooks", "unet_original": "../notebooks/extension"}
 # ... and the bundle a class gets instead of the repository (no solutions, no hidden tests).
 c.GraderCourse.bundle = [
     "bundle-README.md=>README.md",

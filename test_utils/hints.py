@@ -3,6 +3,13 @@
 from test_utils.layer_table import field_names
 
 _SAME = "every 3x3 convolution here uses padding='same', which keeps the height and width"
+_VALID = ("the original U-Net pads nothing: padding='valid' (Keras's default) everywhere, so each 3x3 "
+          "convolution trims one pixel on every side and the skip connections are cropped to fit")
+
+
+def _as_tuple(value):
+    """A shape-like field as nested tuples (rows that came through JSON hold lists)."""
+    return tuple(_as_tuple(item) for item in value) if isinstance(value, (list, tuple)) else value
 
 
 def _channels(row):
@@ -32,6 +39,9 @@ def _class_hint(expected, received):
         ("Conv2DTranspose", "MaxPooling2D"):
             "Pooling where the decoder should start: the last encoder block is built with "
             "max_pooling=False.",
+        ("Cropping2D", "GetItem"):
+            "The skip connection is sliced: crop it with layers.Cropping2D(cropping=((top, bottom), (left, "
+            "right))), the layer the reference table lists (a slice is an operation, not that layer).",
         ("Conv2DTranspose", "UpSampling2D"):
             "The decoder upsamples with a learned Conv2DTranspose(n_filters, 3, strides=2, "
             "padding='same'), not UpSampling2D.",
@@ -68,9 +78,10 @@ def _field_hints(expected, received, head=False):
     if "padding" in differs:
         if head:
             hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}' on the final 1x1 "
-                         f"convolution: write padding='same' there too, as the reference does.")
+                         f"convolution: write padding='{fields['padding']}' there too, as the reference does.")
         else:
-            hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}': {_SAME}.")
+            reason = _VALID if fields["padding"] == "valid" else _SAME
+            hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}': {reason}.")
     if "initializer" in differs:
         if fields["initializer"] == "GlorotUniform":
             hints.append(f"The kernel initializer is {got['initializer']}; this layer keeps Keras's default "
@@ -90,9 +101,17 @@ def _field_hints(expected, received, head=False):
         else:
             hints.append(f"activation='{fields['activation']}' is missing "
                          f"(got '{got['activation']}').")
-    if "kernel_size" in differs or "strides" in differs:
+    if ("kernel_size" in differs or "strides" in differs) and _as_tuple(fields.get("kernel_size")) == (2, 2):
+        hints.append("The up-convolution of the original U-Net is Conv2DTranspose(filters, 2, strides=2): a 2x2 "
+                     "kernel with a stride of 2 doubles height and width, its windows do not overlap, and it "
+                     "halves the channels.")
+    elif "kernel_size" in differs or "strides" in differs:
         hints.append("The upsampling layer is Conv2DTranspose(n_filters, 3, strides=2, "
                      "padding='same'): a 3x3 kernel and a stride of 2 double height and width.")
+    if "cropping" in differs:
+        hints.append(f"The crop is {got['cropping']} instead of {fields['cropping']}: crop the skip connection at "
+                     "its centre, (extra // 2) rows at the top and the rest at the bottom (extra = skip height - "
+                     "upsampled height), and the same for the columns.")
     if "pool_size" in differs:
         hints.append("Pooling is MaxPooling2D(pool_size=2, strides=2): it halves height and width.")
     if "rate" in differs:

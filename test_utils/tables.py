@@ -22,6 +22,13 @@ TABLES = {
     "unet_model": ("unet_model", [], {}),
     "unet_model_small": ("unet_model", [], {"input_size": (64, 80, 1), "n_filters": 8,
                                             "n_classes": 5}),
+    # The extension assignment (unet_original): the paper's first decoder step (skip, upsampled),
+    # a crop by an odd number of rows and columns, the paper's network, and a small one.
+    "crop_and_concat": ("crop_and_concat", [(64, 64, 512), (56, 56, 512)], {}),
+    "crop_and_concat_odd": ("crop_and_concat", [(9, 12, 4), (6, 8, 3)], {}),
+    "original_unet": ("original_unet", [], {}),
+    "original_unet_small": ("original_unet", [], {"input_size": (188, 220, 3), "n_classes": 5,
+                                                  "n_filters": 4}),
 }
 
 
