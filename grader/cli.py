@@ -39,7 +39,8 @@ def speed_up_imports():
 
 def _add_course_options(parser):
     parser.add_argument("--course-root", metavar="DIR",
-                        help="nbgrader course root (default: $GRADER_COURSE_ROOT, else the current folder)")
+                        help="nbgrader course root (default: $GRADER_COURSE_ROOT, else the nearest folder holding "
+                             "nbgrader_config.py and source/: the current one, a parent, or one subfolder of them)")
     parser.add_argument("--assignment", metavar="ID", help="assignment id (default: the only one in source/)")
     parser.add_argument("--workspace", metavar="DIR",
                         help="keep nbgrader's folders (release/, submitted/, ...) and the gradebook in DIR")

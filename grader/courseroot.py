@@ -1,8 +1,8 @@
 """An nbgrader course on disk: its folders, its one configuration file, its notebooks.
 
 Every subcommand starts from a `CourseRoot`: the folder that holds `nbgrader_config.py` and
-`source/<assignment>/`, given with `--course-root` (or `$GRADER_COURSE_ROOT`, or the current
-folder). The configuration is read once, with traitlets (nbgrader's own loader), and holds
+`source/<assignment>/`, given with `--course-root` (or `$GRADER_COURSE_ROOT`, or found from the
+current folder: `find_course_root`). The configuration is read once, with traitlets (nbgrader's own loader), and holds
 nbgrader's settings and the grader's (grader/settings.py). Paths are nbgrader's own
 (`CourseDirectory.format_path`): the tool knows no course by name.
 """
@@ -42,18 +42,42 @@ class CourseError(ValueError):
     """The course folder is not usable as given; the message says what to do."""
 
 
+def _is_course_root(folder):
+    return (folder / CONFIG_NAME).is_file() and (folder / "source").is_dir()
+
+
+def find_course_root(start=None):
+    """The course root nearest `start` (default: the current folder), or None.
+
+    The folder itself or one of its parents, or else exactly one direct subfolder of one of
+    them, holding nbgrader_config.py and source/: `python -m grader check` then works from a
+    repository that keeps its course root in a subfolder, and from the notebooks' folder.
+    """
+    start = Path(start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if _is_course_root(folder):
+            return folder
+        try:
+            children = [child for child in folder.iterdir() if child.is_dir() and _is_course_root(child)]
+        except OSError:
+            children = []
+        if len(children) == 1:
+            return children[0]
+    return None
+
+
 class CourseRoot:
     """One assignment of an nbgrader course.
 
     Args:
         root: the course root (holds nbgrader_config.py and source/); default
-            $GRADER_COURSE_ROOT, else the current folder.
+            $GRADER_COURSE_ROOT, else the nearest one (find_course_root).
         assignment: the assignment id (a folder of source/); default the only one there.
         overrides: "NAME=VALUE" settings for this run (see grader.settings).
     """
 
     def __init__(self, root=None, assignment=None, overrides=()):
-        root = root or os.environ.get("GRADER_COURSE_ROOT") or "."
+        root = root or os.environ.get("GRADER_COURSE_ROOT") or find_course_root() or "."
         self.root = Path(root).resolve()
         if not (self.root / CONFIG_NAME).is_file():
             raise CourseError(f"{self.root} is not an nbgrader course root (no {CONFIG_NAME}); "

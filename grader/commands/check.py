@@ -102,9 +102,13 @@ def assignment_of(source, folder, default=None):
 
 
 def main(args):
-    from grader.cli import open_course
-    from grader.courseroot import CourseRoot
+    import os
 
+    from grader.cli import open_course
+    from grader.courseroot import CourseRoot, find_course_root
+
+    if args.folders and not args.course_root and not os.environ.get("GRADER_COURSE_ROOT"):
+        args.course_root = find_course_root(args.folders[0])  # the course the notebooks belong to
     if not args.folders:
         course = open_course(args)
         folders = [course.relative(course.course.student_notebooks[course.assignment])

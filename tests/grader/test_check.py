@@ -3,10 +3,12 @@
 import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
-from tests.grader.support import FILES, SUBMISSIONS, copy_course, run_grader
+from tests.grader.support import FILES, SUBMISSIONS, copy_course, grader_env, run_grader
 
 COURSE = FILES / "course"
 
@@ -101,3 +103,15 @@ def test_check_names_the_notebooks_of_every_assignment_when_a_folder_holds_none(
     process = run_grader("check", tmp_path, tmp_path, "--course-root", COURSE, check=False)
     assert process.returncode == 2
     assert "toy: 01_basics, 02_more" in process.stderr
+
+
+def test_check_finds_the_course_root_from_the_notebooks_folder(tmp_path):
+    """In a repository that keeps its course root in a subfolder, does a plain `grader check` find it?"""
+    repository = tmp_path / "repository"
+    copy_course(COURSE, repository / "instructor")
+    shutil.copytree(SUBMISSIONS / "correct", repository / "notebooks")
+    env = {**grader_env(), "GRADER_COURSE_ROOT": ""}
+    for cwd, arguments in ((repository / "notebooks", ["."]), (tmp_path, [repository / "notebooks"])):
+        process = subprocess.run([sys.executable, "-m", "grader", "check", *map(str, arguments)], cwd=cwd, env=env,
+                                 capture_output=True, text=True, timeout=600)
+        assert "Total: 10/10" in process.stdout, (cwd, process.stderr[-2000:])
