@@ -3,7 +3,7 @@
 - regenerating the release changes nothing in notebooks/;
 - notebooks/ holds no outputs, no solution code and no hidden-test text;
 - run headless as handed out, every ordinary cell runs, and every graded test fails with an
-  AssertionError that names the unfinished function (not a crash elsewhere).
+  CheckFailure (an AssertionError) that names the unfinished function (not a crash elsewhere).
 """
 
 import json
@@ -110,7 +110,8 @@ def test_unfinished_notebook_runs_and_each_test_names_its_function(executed_rele
         assert is_test_cell(cell), (f"{name}: ordinary cell {index} raised {output.ename}: {output.evalue}\n"
                                     f"{cell_text(cell)[:300]}")
         function = function_under_test(notebook.cells, index)
-        assert output.ename == "AssertionError", f"{name} cell {index}: {output.ename}: {output.evalue}"
+        # test_utils.failure.CheckFailure: an AssertionError shown as its message alone
+        assert output.ename == "CheckFailure", f"{name} cell {index}: {output.ename}: {output.evalue}"
         assert f"{function} is not written yet" in output.evalue, f"{name} cell {index}: {output.evalue}"
     tests = {index for index, cell in enumerate(notebook.cells) if is_test_cell(cell)}
     assert tests and failed == tests, f"{name}: test cells {sorted(tests - failed)} did not fail"
