@@ -4,7 +4,8 @@ By default the course uses a set of generated street scenes in `data/generated/d
 (git-ignored; built on first use in about a minute). Two environment variables change that:
 
     COURSE_DATA_DIR=/path/to/carla      use a real data set in the CARLA layout instead
-                                        (a folder with CameraRGB/ and CameraMask/)
+                                        (a folder with CameraRGB/ and CameraMask/, and
+                                        optionally classes.json: see course/classes.py)
     COURSE_DATA_PRESET=fast             use a small generated set (quick headless runs)
 
     python -m course.data_setup         make sure the data exists; print where and how big
@@ -19,6 +20,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.classes import load_classes
 from course.data import IMAGE_DIR, MASK_DIR, PNG_SUFFIX, DatasetError
 
 DATA_DIR_ENV = "COURSE_DATA_DIR"
@@ -207,19 +209,27 @@ def main(argv=None):
     )
     parser.add_argument("--preset", choices=sorted(presets()), default=None,
                         help=f"generated set (default: ${PRESET_ENV} or 'default')")
-    parser.add_argument("--check", action="store_true", help="also check that every file pairs up and reads")
+    parser.add_argument("--check", action="store_true",
+                        help="also check that every file pairs up and reads, and that the masks hold only the "
+                             "classes listed (classes.json, or the 23 CARLA classes)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     try:
         folder = ensure_dataset(preset_name=args.preset, progress=not args.quiet)
+        classes = load_classes(folder)  # checks the folder's classes.json, if any
         if args.check:
-            from course.data import check_pairs, list_pairs  # noqa: PLC0415
+            from course.data import check_mask_ids, check_pairs, list_pairs  # noqa: PLC0415
 
-            check_pairs(list_pairs(folder))
+            pairs = list_pairs(folder)
+            check_pairs(pairs)
+            check_mask_ids(pairs, classes)
     except ValueError as error:  # DatasetError included: a message people can act on
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(describe(folder))
+    print(f"  {len(classes)} classes from {classes.source}"
+          + ("" if classes.ignore_id is None else f"; id {classes.ignore_id} ({classes.names[classes.ignore_id]}) "
+                                                   f"is left out of the metrics"))
     return 0
 
 

@@ -3,22 +3,29 @@
 Every function returns a matplotlib Figure (it does not call `plt.show()`; notebooks show
 the figure on their own). Inputs may be NumPy arrays or TensorFlow tensors; TensorFlow
 itself is never imported here.
+
+Names and colours come from `classes`: a course.classes.Classes, a data folder (its
+classes.json card), or None for the course's data folder (the 23 CARLA classes unless
+$COURSE_DATA_DIR holds a card). A grid drawn from a data folder follows that folder's card.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from course.classes import CLASS_COLORS, CLASS_NAMES, NUM_CLASSES
+from course.class_charts import class_legend, class_share_bar, class_shares  # noqa: F401 (part of this API)
+from course.classes import as_classes, load_classes
+from course.data import read_mask_ids
 
 
 def _as_array(value):
     return value.numpy() if hasattr(value, "numpy") else np.asarray(value)
 
 
-def _as_mask(mask, name="mask"):
+def _as_mask(mask, name="mask", classes=None):
     """A mask as an integer (H, W) array of class ids; logits (H, W, classes) are argmaxed."""
     mask = _as_array(mask)
+    count = len(as_classes(classes))
     if mask.ndim == 3 and mask.shape[-1] == 1:
         mask = mask[..., 0]
     elif mask.ndim == 3 and mask.shape[-1] > 1:
@@ -28,13 +35,13 @@ def _as_mask(mask, name="mask"):
                          f"(height, width, classes); got shape {mask.shape}")
     if mask.dtype.kind == "f":
         if not np.all(mask == np.round(mask)):
-            raise ValueError(f"{name} holds non-integer values; expected class ids 0..{NUM_CLASSES - 1}")
+            raise ValueError(f"{name} holds non-integer values; expected class ids 0..{count - 1}")
         mask = mask.astype(np.int64)
     if mask.dtype.kind not in "iu":
         raise ValueError(f"{name} must hold integer class ids, got dtype {mask.dtype}")
-    if mask.size and (mask.min() < 0 or mask.max() >= NUM_CLASSES):
-        raise ValueError(f"{name} holds ids from {mask.min()} to {mask.max()}; "
-                         f"valid class ids are 0..{NUM_CLASSES - 1}")
+    if mask.size and (mask.min() < 0 or mask.max() >= count):
+        raise ValueError(f"{name} holds ids from {mask.min()} to {mask.max()}; valid class ids are 0..{count - 1} "
+                         f"({as_classes(classes).source}): give the classes of the data (classes=...)")
     return mask
 
 
@@ -51,49 +58,42 @@ def _as_image(image):
     return np.clip(image.astype(np.float32), 0, 1)
 
 
-def colorize_mask(mask):
+def colorize_mask(mask, classes=None):
     """Colour a mask with the class palette.
 
     Args:
         mask: class ids, shape (H, W) or (H, W, 1); or scores (H, W, classes), argmaxed.
+        classes: whose colours (see the module's docstring).
 
     Returns:
         A uint8 RGB array of shape (H, W, 3).
     """
-    return CLASS_COLORS[_as_mask(mask)]
+    classes = as_classes(classes)
+    return classes.colors[_as_mask(mask, classes=classes)]
 
 
-def overlay(image, mask, alpha=0.5):
+def overlay(image, mask, alpha=0.5, classes=None):
     """Blend a mask's class colours over its image.
 
     Args:
         image: (H, W, 3) float in [0, 1] or uint8.
         mask: class ids of the same height and width.
         alpha: weight of the mask colours, from 0 (image only) to 1 (colours only).
+        classes: whose colours (see the module's docstring).
 
     Returns:
         A float32 RGB array (H, W, 3) in [0, 1].
     """
     if not 0 <= alpha <= 1:
         raise ValueError(f"overlay: alpha must be in [0, 1], got {alpha!r}")
-    image, colours = _as_image(image), colorize_mask(mask).astype(np.float32) / 255
+    image, colours = _as_image(image), colorize_mask(mask, classes).astype(np.float32) / 255
     if image.shape[:2] != colours.shape[:2]:
         raise ValueError(f"overlay: image is {image.shape[:2]} but mask is {colours.shape[:2]} "
                          f"(height, width); they must match")
     return (1 - alpha) * image + alpha * colours
 
 
-def _legend(figure, class_ids, columns=None):
-    from matplotlib.patches import Patch  # noqa: PLC0415
-
-    handles = [Patch(facecolor=CLASS_COLORS[i] / 255, edgecolor="0.3", label=f"{i} {CLASS_NAMES[i]}")
-               for i in class_ids]
-    if handles:
-        figure.legend(handles=handles, loc="lower center", ncol=columns or min(len(handles), 6),
-                      fontsize="small", frameon=False)
-
-
-def show_prediction(image, true_mask=None, pred_mask=None, title=None, size=3.0):
+def show_prediction(image, true_mask=None, pred_mask=None, title=None, size=3.0, classes=None):
     """Image, true mask (if given) and predicted mask (if given) side by side, with a legend.
 
     Args:
@@ -102,20 +102,23 @@ def show_prediction(image, true_mask=None, pred_mask=None, title=None, size=3.0)
         pred_mask: class ids, or the model's scores (H, W, classes), which are argmaxed.
         title: optional title above the panels.
         size: height of each panel in inches.
+        classes: names and colours (see the module's docstring).
 
     Returns:
         The matplotlib Figure. The legend lists the classes present in either mask.
     """
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
+    classes = as_classes(classes)
     panels = [("Image", _as_image(image))]
     present = set()
     if true_mask is not None:
-        panels.append(("True mask", colorize_mask(true_mask)))
-        present |= set(np.unique(_as_mask(true_mask, "true_mask")).tolist())
+        truth = _as_mask(true_mask, "true_mask", classes)
+        panels.append(("True mask", classes.colors[truth]))
+        present |= set(np.unique(truth).tolist())
     if pred_mask is not None:
-        predicted = _as_mask(pred_mask, "pred_mask")
-        panels.append(("Predicted mask", CLASS_COLORS[predicted]))
+        predicted = _as_mask(pred_mask, "pred_mask", classes)
+        panels.append(("Predicted mask", classes.colors[predicted]))
         present |= set(np.unique(predicted).tolist())
     height, width = panels[0][1].shape[:2]
     legend_inches = 0.22 * -(-len(present) // 6) + 0.15
@@ -129,7 +132,7 @@ def show_prediction(image, true_mask=None, pred_mask=None, title=None, size=3.0)
         axis.axis("off")
     if title:
         figure.suptitle(title)
-    _legend(figure, sorted(present))
+    class_legend(figure, classes, sorted(present))
     figure.tight_layout(rect=(0, legend_inches / figure_height, 1, 1 - title_inches / figure_height), pad=0.3)
     return figure
 
@@ -141,11 +144,7 @@ def read_for_display(image_path, mask_path):
 
     with Image.open(image_path) as picture:
         image = np.asarray(picture.convert("RGB"))
-    with Image.open(mask_path) as picture:
-        mask = np.asarray(picture)
-    if mask.ndim == 3:
-        mask = mask[..., : 3 if mask.shape[-1] >= 3 else 1].max(axis=-1)  # id = max over colour channels
-    return image, mask
+    return image, read_mask_ids(mask_path)  # id = max over colour channels
 
 
 def folder_samples(data_dir, count):
@@ -181,7 +180,7 @@ def _samples(source, count):
     return samples
 
 
-def sample_grid(samples, count=8, columns=4, overlay_alpha=None, size=2.0):
+def sample_grid(samples, count=8, columns=4, overlay_alpha=None, size=2.0, classes=None):
     """A grid of samples: each image with its coloured mask beside it (or overlaid).
 
     Args:
@@ -192,12 +191,17 @@ def sample_grid(samples, count=8, columns=4, overlay_alpha=None, size=2.0):
         overlay_alpha: None to show image and mask side by side; a number in [0, 1] to
             show one overlay per sample instead.
         size: height of each picture in inches.
+        classes: names and colours (see the module's docstring); None with a data folder
+            gives that folder's classes.
 
     Returns:
         The matplotlib Figure, with a legend of the classes present.
     """
     import matplotlib.pyplot as plt  # noqa: PLC0415
 
+    if classes is None and (isinstance(samples, str) or hasattr(samples, "__fspath__")):
+        classes = load_classes(samples)
+    classes = as_classes(classes)
     pairs = _samples(samples, count)
     if not pairs:
         raise ValueError("sample_grid: no samples to show (samples is empty)")
@@ -211,75 +215,17 @@ def sample_grid(samples, count=8, columns=4, overlay_alpha=None, size=2.0):
     for axis in axes.ravel():
         axis.axis("off")
     for k, (image, mask) in enumerate(pairs):
-        ids = _as_mask(mask)
+        ids = _as_mask(mask, classes=classes)
         present |= set(np.unique(ids).tolist())
         row, col = divmod(k, columns)
         if overlay_alpha is None:
             axes[row, 2 * col].imshow(_as_image(image))
-            axes[row, 2 * col + 1].imshow(CLASS_COLORS[ids], interpolation="nearest")
+            axes[row, 2 * col + 1].imshow(classes.colors[ids], interpolation="nearest")
         else:
-            axes[row, col].imshow(overlay(image, ids, overlay_alpha), interpolation="nearest")
+            axes[row, col].imshow(overlay(image, ids, overlay_alpha, classes), interpolation="nearest")
     legend_columns = max(2, int(figure.get_figwidth() / 1.3))  # about 1.3 inches per entry
-    _legend(figure, sorted(present), columns=legend_columns)
+    class_legend(figure, classes, sorted(present), columns=legend_columns)
     legend_inches = 0.2 * -(-len(present) // legend_columns) + 0.1
     figure.set_figheight(size * rows + legend_inches + 0.1)
     figure.tight_layout(rect=(0, legend_inches / figure.get_figheight(), 1, 1), pad=0.2, w_pad=0.2, h_pad=0.2)
     return figure
-
-
-def class_share_bar(counts, title="Share of pixels per class", log=True, size=(7, 5)):
-    """A horizontal bar chart of the share of pixels of each class, in the class colours.
-
-    Args:
-        counts: pixel count per class id (a 1-D sequence of 23 numbers), or a dict {class
-            name or id: count}, or masks (an integer array of 2 or more dimensions) to count.
-        title: the chart's title.
-        log: use a logarithmic axis (small classes stay visible).
-        size: figure size in inches.
-
-    Returns:
-        The matplotlib Figure. Classes with no pixels are left out.
-    """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-
-    shares = class_shares(counts)
-    present = [i for i in np.argsort(-shares) if shares[i] > 0]
-    figure, axis = plt.subplots(figsize=size)
-    y = np.arange(len(present))
-    axis.barh(y, [100 * shares[i] for i in present], color=[CLASS_COLORS[i] / 255 for i in present],
-              edgecolor="0.3", linewidth=0.5)
-    axis.set_yticks(y, [f"{CLASS_NAMES[i]} ({i})" for i in present])
-    axis.invert_yaxis()
-    if log:
-        axis.set_xscale("log")
-    for k, i in enumerate(present):
-        axis.text(100 * shares[i] * 1.08, k, f"{100 * shares[i]:.2g}%", va="center", fontsize="small")
-    axis.set_xlabel("share of all pixels (%)")
-    axis.set_title(title)
-    axis.set_xlim(right=axis.get_xlim()[1] * 3 if log else 100 * shares.max() * 1.2)
-    figure.tight_layout()
-    return figure
-
-
-def class_shares(counts):
-    """Share of pixels per class id (an array of 23 numbers that sums to 1); see class_share_bar."""
-    if isinstance(counts, dict):
-        totals = np.zeros(NUM_CLASSES)
-        for key, value in counts.items():
-            index = CLASS_NAMES.index(key) if isinstance(key, str) else int(key)
-            totals[index] += value
-    else:
-        values = _as_array(counts)
-        if values.ndim == 1:  # one count per class id
-            if values.shape[0] != NUM_CLASSES:
-                raise ValueError(f"class counts must have one number per class ({NUM_CLASSES}), "
-                                 f"got {values.shape[0]}")
-            totals = values.astype(np.float64)
-        elif values.dtype.kind in "iu":  # masks: count their pixels
-            totals = np.bincount(values.ravel(), minlength=NUM_CLASSES).astype(np.float64)
-        else:
-            raise ValueError(f"class counts must be 23 numbers, a dict or integer masks; "
-                             f"got dtype {values.dtype}, shape {values.shape}")
-    if totals.shape[0] != NUM_CLASSES or totals.sum() <= 0:
-        raise ValueError(f"class counts must cover {NUM_CLASSES} classes with a positive total")
-    return totals / totals.sum()

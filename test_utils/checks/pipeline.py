@@ -15,46 +15,119 @@ from test_utils.probes.common import call as plain_call
 TF_ALLOWED = ("tensorflow", "keras")
 
 
-def check_resize_pair(resize_pair, in_size=(12, 16), size=None, seed=2, random_cases=0):
+# A 1-pixel checkerboard shrunk 6.25 times (CARLA's 600x800 to 96x128) must come out flat grey:
+# antialiased resizes stay within 0.001 of 0.5, area within 0.04 even at small factors; nearest
+# and plain bilinear, which pick single pixels, stray by 0.28 to 0.5.
+ALIASING_LIMIT = 0.1
+# On a smooth picture every fair resize looks alike: antialiased bilinear, bicubic, Lanczos or
+# Gaussian stay within a mean of 0.008 of the area result (inputs 16..200 pixels), while a flip,
+# a channel swap or a wrong scale is 0.02 to 0.7 away.
+IMAGE_TOLERANCE = 0.015
+CHECKERBOARD = ((150, 200), (24, 32))  # (input size, output size): factor 6.25
+
+
+def _smooth_picture(rng, shape):
+    """A smooth colour picture: one slow wave per channel, values in [0.2, 0.8]."""
+    rows, cols = np.meshgrid(np.linspace(0, 1, shape[0]), np.linspace(0, 1, shape[1]), indexing="ij")
+    channels = []
+    for _ in range(3):
+        slope_rows, slope_cols = rng.uniform(-1.2, 1.2, 2)
+        wave = np.pi * (slope_rows * rows + slope_cols * cols) + rng.uniform(0, 2 * np.pi)
+        channels.append(0.5 + 0.3 * np.cos(wave))
+    return np.stack(channels, axis=-1).astype(np.float32)
+
+
+def _checkerboard(shape):
+    """A checkerboard of 1-pixel squares, black and white, in all three channels."""
+    rows, cols = np.indices(shape)
+    return np.repeat(((rows + cols) % 2).astype(np.float32)[..., None], 3, axis=-1)
+
+
+def _image_verdict(call, kind, new_image, expected):
+    if new_image.dtype != np.float32:
+        fail(call, f"the image comes back as {new_image.dtype}; expected float32",
+             "resize the image as the notebook says, keeping float32 (tf.image.resize returns float32)")
+    if kind == "checkerboard":
+        spread = float(np.abs(new_image - 0.5).max()) if new_image.size else 0.0
+        if spread > ALIASING_LIMIT:
+            factor = CHECKERBOARD[0][0] / CHECKERBOARD[1][0]
+            fail(call, f"the image differs from the expected one: shrunk {factor:g} times, a checkerboard of "
+                       f"1-pixel squares should turn flat grey (0.5), but yours has values from {new_image.min():.2f} "
+                       f"to {new_image.max():.2f}: each new pixel copies one or two old pixels instead of averaging "
+                       f"all it covers (aliasing: thin poles and lane lines break up)",
+                 "resize the image as the notebook says: method='area' averages the pixels each new pixel covers "
+                 "(nearest, and bilinear without antialias=True, pick single pixels)")
+        return
+    if np.allclose(new_image, expected, atol=1e-5):
+        return
+    difference = np.abs(new_image.astype(np.float64) - expected)
+    if difference.mean() > IMAGE_TOLERANCE:
+        fail(call, f"the image differs from the expected one (by {difference.mean():.3f} on average, at most "
+                   f"{difference.max():.3f}, on values from 0 to 1)",
+             "resize the image as the notebook says: tf.image.resize(image, size, method='area'), keeping "
+             "float32 and the channel order")
+
+
+def _resize_cases(in_size, size, seed, random_cases):
+    """(kind, image, mask, size or None) of each case: smooth pictures, and the checkerboard."""
+    ids = np.array([0, 7, 10, 13], np.uint8)  # unlabeled, road, vehicle, sky
+    rng = np.random.default_rng(seed)
+    picture, mask = _smooth_picture(rng, in_size), ids[rng.integers(0, len(ids), (*in_size, 1))]
+    cases = [("picture", picture, mask, wanted) for wanted in ([None, (6, 8)] if size is None else [tuple(size)])]
+    if size is None:
+        board, small = CHECKERBOARD
+        cases.append(("checkerboard", _checkerboard(board), ids[rng.integers(0, len(ids), (*board, 1))], small))
+    hidden = runner.random_generator("resize_pair")
+    for index in range(random_cases):
+        if index == 0:  # one more checkerboard, shrunk 2.5 to 7 times
+            small = (int(hidden.integers(4, 25)), int(hidden.integers(4, 25)))
+            board = tuple(int(round(side * hidden.uniform(2.5, 7))) for side in small)
+            cases.append(("checkerboard", _checkerboard(board), ids[hidden.integers(0, len(ids), (*board, 1))], small))
+            continue
+        shape = (int(hidden.integers(16, 65)), int(hidden.integers(16, 65)))
+        mask = ids[hidden.integers(0, len(ids), (*shape, 1))]
+        cases.append(("picture", _smooth_picture(hidden, shape), mask,
+                      (int(hidden.integers(8, 65)), int(hidden.integers(8, 65)))))
+    return cases
+
+
+def check_resize_pair(resize_pair, in_size=(150, 200), size=None, seed=2, random_cases=0):
     """Check resize_pair against the reference, eagerly and inside tf.data, for the image and the mask.
+
+    The mask must be exactly the reference's (nearest neighbour: no invented ids). The image
+    must be antialiased: the reference's area resize, or another resize within IMAGE_TOLERANCE
+    of it on smooth pictures that turns a shrunk 1-pixel checkerboard flat grey.
 
     Args:
         resize_pair: the student's function(image, mask, size=(96, 128)).
-        in_size: (height, width) of the random test image and mask.
-        size: the size to ask for; None checks the default (96, 128) and then (6, 8).
+        in_size: (height, width) of the smooth test picture and its random mask.
+        size: the size to ask for; None checks the default (96, 128), then (6, 8), then a
+            checkerboard shrunk 6.25 times.
+        random_cases: further hidden cases (the first a checkerboard, then smooth pictures).
     """
     require_own_code(resize_pair, "resize_pair", allowed=TF_ALLOWED, lesson="with tf.image")
-    ids = np.array([0, 7, 10, 13], np.uint8)  # unlabeled, road, vehicle, sky
-    cases = []
-    rng = np.random.default_rng(seed)
-    image, mask = rng.random((*in_size, 3), dtype=np.float32), ids[rng.integers(0, len(ids), (*in_size, 1))]
-    cases += [(image, mask, wanted) for wanted in ([None, (6, 8)] if size is None else [tuple(size)])]
-    hidden = runner.random_generator("resize_pair")
-    for _ in range(random_cases):
-        shape = (int(hidden.integers(2, 40)), int(hidden.integers(2, 40)))
-        cases.append((hidden.random((*shape, 3), dtype=np.float32), ids[hidden.integers(0, len(ids), (*shape, 1))],
-                      (int(hidden.integers(2, 50)), int(hidden.integers(2, 50)))))
-    for image, mask, wanted in cases:
+    cases = _resize_cases(in_size, size, seed, random_cases)
+    for kind, image, mask, wanted in cases:
         spec = {"image": image, "mask": mask, "size": wanted}
-        call = call_text("resize_pair", image, mask, **({} if wanted is None else {"size": wanted}))
+        shown = Name("checkerboard") if kind == "checkerboard" else image
+        call = call_text("resize_pair", shown, mask, **({} if wanted is None else {"size": wanted}))
         got = ask(resize_pair, "resize_pair", call, probes.resize, spec)
         want = runner.expected("resize_pair", probes.resize, spec)
         new_image, new_mask = np.asarray(got["image"]), np.asarray(got["mask"])
         if new_image.shape != want["image"].shape or new_mask.shape != want["mask"].shape:
             fail(call, f"returned shapes {new_image.shape} and {new_mask.shape}; expected {want['image'].shape} and "
-                       f"{want['mask'].shape}", "the default size is (96, 128): (height, width)" if wanted is None else None)
+                       f"{want['mask'].shape}",
+                 "the default size is (96, 128): (height, width)" if wanted is None else None)
         if new_mask.dtype != np.uint8:
             fail(call, f"the mask comes back as {new_mask.dtype}; expected uint8 (class ids)",
-                 "nearest-neighbour resizing keeps the dtype; bilinear turns it into float32")
+                 "nearest-neighbour resizing keeps the dtype; bilinear and area turn it into float32")
         invented = sorted(set(np.unique(new_mask).tolist()) - set(np.unique(mask).tolist()))
         if invented:
             fail(call, f"the mask holds ids {invented} that are not in the input mask",
                  "interpolation between ids invents classes: use method='nearest' for the mask")
         if not np.array_equal(new_mask, want["mask"]):
             fail(call, "the mask differs from the expected one", "resize the mask with method='nearest'")
-        if new_image.dtype != np.float32 or not np.allclose(new_image, want["image"], atol=1e-5):
-            fail(call, "the image differs from the expected one",
-                 "resize the image as the notebook says, keeping float32")
+        _image_verdict(call, kind, new_image, np.asarray(want["image"], np.float64))
         graph = got["graph"]
         if "error" in graph:
             fail("tf.data: dataset.map(resize_pair)", f"fails inside tf.data ({graph['error']})",
@@ -63,7 +136,8 @@ def check_resize_pair(resize_pair, in_size=(12, 16), size=None, seed=2, random_c
         if not (np.array_equal(np.asarray(graph["mask"]), new_mask) and
                 np.allclose(np.asarray(graph["image"]), new_image, atol=1e-6)):
             fail("tf.data: dataset.map(resize_pair)", "gives other values inside tf.data than outside")
-    passed(f"resize_pair resizes image and mask as expected in {len(cases)} case(s), also inside tf.data")
+    passed(f"resize_pair shrinks the image without aliasing and the mask by nearest neighbour in {len(cases)} "
+           f"case(s), also inside tf.data")
 
 
 def _pairs(count):
