@@ -14,6 +14,7 @@ from test_utils.checks.blocks import (check_conv_block, check_conv_block_outputs
                                       check_upsampling_block)
 from test_utils.checks.common import call_text
 from test_utils.checks.data import check_decode_image, check_decode_mask, check_decoders_on_files, check_pair_files
+from test_utils.checks.foreground import check_foreground_mask
 from test_utils.checks.original import check_border_weights, check_crop_and_concat, check_original_unet
 from test_utils.checks.pipeline import check_make_dataset, check_resize_pair, check_split_pairs
 from test_utils.checks.training import (check_compile_model, check_mean_iou, check_pixel_accuracy,
@@ -22,6 +23,7 @@ from test_utils.checks.transposed import check_transposed_conv2d, check_transpos
 
 __all__ = ["call_text", "check_border_weights", "check_compile_model", "check_conv_block", "check_conv_block_outputs",
            "check_crop_and_concat", "check_decode_image", "check_decode_mask", "check_decoders_on_files",
+           "check_foreground_mask",
            "check_make_dataset", "check_mean_iou", "check_original_unet", "check_pair_files", "check_pixel_accuracy",
            "check_resize_pair", "check_split_pairs", "check_training_learns", "check_transposed_conv2d",
            "check_transposed_output_size", "check_unet_model", "check_upsampling_block"]

@@ -39,12 +39,18 @@ def ask(function, name, call, probe=None, *args, **kwargs):
 
 
 def always_raises_placeholder(code, name):
-    """Does the body of `def name` raise NotImplementedError unconditionally (the release's placeholder)?"""
+    """Does the body of `def name` raise NotImplementedError unconditionally (the release's placeholder)?
+
+    `code` is a source text or, as `source_of` gives it, a list of them (the last `def name` counts).
+    """
     import ast
 
+    if isinstance(code, (list, tuple)):
+        defining = [part for part in code if isinstance(part, str) and f"def {name}" in part]
+        return bool(defining) and always_raises_placeholder(defining[-1], name)
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except (SyntaxError, ValueError, TypeError):
         return False
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:

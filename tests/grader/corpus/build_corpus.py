@@ -202,6 +202,7 @@ TESTS_OF = {
     "compile_model": ("test_compile_model", "test_training_learns"),
     "pixel_accuracy": ("test_pixel_accuracy",),
     "mean_iou": ("test_mean_iou",),
+    "foreground_mask": ("test_foreground_mask",),
 }
 
 
