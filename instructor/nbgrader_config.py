@@ -1,6 +1,7 @@
 """The U-Net course root: nbgrader's configuration and the grader's, in one file.
 
     source/unet/        the instructor's notebooks: solutions and hidden tests (committed)
+    source/unet_original/   the extension on the original U-Net (its own assignment, 50 points)
     release/unet/       the student version (python -m grader release; git-ignored)
     submitted/<student>/unet/, autograded/, feedback/, gradebook.db   (git-ignored)
     bundle/unet.zip     what students get (python -m grader release; git-ignored)

@@ -26,7 +26,7 @@ import course.tensorflow_setup  # noqa: F401
 from course.notebook_code import load_definitions
 from notebook_helpers import (REPO, cell_text, errors_of, execute_notebook, is_test_cell, nbgrader_meta,
                               solved_submission)
-from test_utils import answers, checks, runner
+from test_utils import answers, checks
 from test_utils.failure import CheckFailure
 from test_utils.runner import SOURCE_ENV
 from test_utils.tables import TABLES_FILE, load_tables
@@ -175,7 +175,8 @@ CROP = "crop_and_concat"
     ("top, left = extra_height // 2, extra_width // 2", "top, left = 0, 0",
      "Layer 2 (Cropping2D) does not match", "The crop is ((0, 8), (0, 8)) instead of ((4, 4), (4, 4))"),
     ("top, left = extra_height // 2, extra_width // 2", "top, left = extra_height - extra_height // 2, "
-     "extra_width - extra_width // 2", "Layer 2 (Cropping2D) does not match", "((2, 1), (2, 2)) instead of ((1, 2), (2, 2))"),
+     "extra_width - extra_width // 2", "Layer 2 (Cropping2D) does not match",
+     "((2, 1), (2, 2)) instead of ((1, 2), (2, 2))"),
     ("[upsampled, cropped]", "[cropped, upsampled]", "the concatenation joins (Cropping2D, InputLayer)",
      "the upsampled tensor comes first"),
 ], ids=["no-crop", "crop-top-left", "odd-extra-row-at-the-top", "skip-first"])
@@ -216,8 +217,9 @@ UNET = "original_unet"
      "Layer 1 (Conv2D) does not match", "This layer has 32 filters instead of 64"),
     ("crop_and_concat(skips[level], upsampled)", "layers.Concatenate(axis=3)([upsampled, skips[level]])",
      "original_unet() raised ValueError", "crop it at its centre first"),
-    ("logits = layers.Conv2D(n_classes, 1)(tensor)", "logits = layers.Conv2D(n_classes, 1, activation='softmax')(tensor)",
-     "Layer 35 (Conv2D) does not match", "must output logits"),
+    ("logits = layers.Conv2D(n_classes, 1)(tensor)",
+     "logits = layers.Conv2D(n_classes, 1, activation='softmax')(tensor)", "Layer 35 (Conv2D) does not match",
+     "must output logits"),
 ], ids=["padding-same", "up-convolution-3x3", "up-convolution-keeps-channels", "channels-32", "no-crop",
         "softmax-head"])
 def test_original_unet_mistakes_are_named(monkeypatch, old, new, named, hint):
@@ -247,7 +249,7 @@ def test_original_unet_that_ignores_its_arguments_fails_on_the_small_network(mon
 # --- wrong students: border_weights ------------------------------------------------------------
 
 WEIGHTS = "border_weights"
-BORDER_LINE = "weights = weights + w0 * np.exp(-(d1 + d2) ** 2 / (2 * sigma ** 2))"
+BORDER_LINE = "weights = weights + w0 * np.exp(-(d1 + d2) ** 2 / (2 * sigma ** 2)) * (mask == 0)"
 FIRST_CLASS_ONLY = "objects of the first class only"
 
 
@@ -257,9 +259,11 @@ FIRST_CLASS_ONLY = "objects of the first class only"
     (BORDER_LINE, BORDER_LINE.replace("2 * sigma ** 2", "2 * 5 ** 2"), "a vehicle (10) touching a pedestrian (4)",
      "your weights are those for sigma=5, not sigma=3: use the sigma argument"),
     (BORDER_LINE, BORDER_LINE.replace("(d1 + d2) ** 2", "(d1 + d1) ** 2"), "two cells of one class",
-     "only the distance to the nearest object was used"),
+     "only the distance d1 to the nearest object was used"),
     (BORDER_LINE, BORDER_LINE.replace("(d1 + d2) ** 2", "d1 ** 2"), "two cells of one class",
-     "only the distance to the nearest object was used"),
+     "only the distance d1 to the nearest object was used"),
+    (BORDER_LINE, BORDER_LINE.replace(" * (mask == 0)", ""), "two cells of one class",
+     "add it on the background pixels only (mask == 0)"),
     (BORDER_LINE, BORDER_LINE.replace("w0 *", "10 *"), "a vehicle (10) touching a pedestrian (4)",
      "your border term is that of w0=10, not w0=8"),
     ("class_weights = mask.size / (len(classes) * counts)", "class_weights = 1 / counts",
@@ -268,11 +272,11 @@ FIRST_CLASS_ONLY = "objects of the first class only"
      "two touching regions of different classes are two objects"),
     ("ndimage.label(mask == class_id)", "ndimage.label(mask == class_id, structure=np.ones((3, 3)))",
      "two squares touching at a corner only", "4-connected"),
-], ids=["without-w0-term", "sigma-ignored", "nearest-only-twice", "nearest-only", "w0-ignored", "w_c-wrong",
-        "foreground-as-one-class", "8-connected"])
+], ids=["without-w0-term", "sigma-ignored", "nearest-only-twice", "nearest-only", "term-on-objects-too",
+        "w0-ignored", "w_c-wrong", "foreground-as-one-class", "8-connected"])
 def test_border_weights_mistakes_are_named(monkeypatch, old, new, named, hint):
     """Does check_border_weights name a missing border term, an ignored sigma or w0, distances to the nearest object
-    only, another w_c, and objects of the whole foreground or 8-connected?"""
+    only, the term added on the objects too, another w_c, and objects of the whole foreground or 8-connected?"""
     patches = [(WEIGHTS, old, new)]
     if old == FIRST_CLASS_ONLY:  # label the whole foreground, once
         patches = [(WEIGHTS, "for class_id in classes[classes != 0]:", "for class_id in classes[classes != 0][:1]:"),
@@ -300,7 +304,8 @@ def test_border_weights_that_changes_its_mask_fails(monkeypatch):
 def test_border_weights_with_tensorflow_fails_the_code_check(monkeypatch):
     """Is a border_weights that computes with TensorFlow refused (NumPy and scipy.ndimage only)?"""
     student = wrong(WEIGHTS, (WEIGHTS, BORDER_LINE,
-                              "weights = weights + w0 * tf.exp(-(d1 + d2) ** 2 / (2 * sigma ** 2)).numpy()"))
+                              "weights = weights + w0 * tf.exp(-(d1 + d2) ** 2 / (2 * sigma ** 2)).numpy() "
+                              "* (mask == 0)"))
     message = fails(monkeypatch, checks.check_border_weights, student)
     assert "written with NumPy and scipy.ndimage, but the code uses tf (tensorflow)" in message, message
 
@@ -308,7 +313,8 @@ def test_border_weights_with_tensorflow_fails_the_code_check(monkeypatch):
 # --- the weight map against a twin that shares no code with it ----------------------------------
 
 def twin_border_weights(mask, w0=10, sigma=5):
-    """The weight map by brute force: every pixel's distance to every pixel of every object."""
+    """The weight map by brute force: every pixel's distance to every pixel of every object; the border term on
+    the background only."""
     mask = np.asarray(mask)
     values, inverse, counts = np.unique(mask, return_inverse=True, return_counts=True)
     balance = (mask.size / (len(values) * counts))[inverse.reshape(mask.shape)]
@@ -323,7 +329,7 @@ def twin_border_weights(mask, w0=10, sigma=5):
     if len(distances) < 2:
         return balance
     d1, d2 = np.sort(np.stack(distances), axis=0)[:2]
-    return balance + w0 * np.exp(-(d1 + d2) ** 2 / (2 * sigma ** 2))
+    return balance + np.where(mask == 0, w0 * np.exp(-(d1 + d2) ** 2 / (2 * sigma ** 2)), 0)
 
 
 def test_reference_border_weights_equal_a_brute_force_twin():
@@ -344,12 +350,13 @@ def test_reference_border_weights_equal_a_brute_force_twin():
 
 
 def test_border_term_is_largest_in_the_gap_between_two_objects():
-    """Is the border term of two cells one pixel apart w0·exp(-(1 + 1)²/(2σ²)) in the gap, and small far away?"""
+    """Is the border term of two cells one pixel apart w0·exp(-(1 + 1)²/(2σ²)) in the gap, small far away, and 0
+    on the cells?"""
     mask = checks.original.public_masks()[0][1]
     border = reference("border_weights")(mask) - reference("border_weights")(mask, w0=0)
     gap = border[8, 12]  # the gap column between the two cells
     assert np.isclose(gap, 10 * np.exp(-4 / 50)) and np.isclose(gap, border.max())
-    assert border[17, 0] < 0.5 * gap
+    assert border[17, 0] < 0.5 * gap and np.all(border[mask != 0] == 0)
 
 
 # --- the assignment: source, release, generated answers ----------------------------------------

@@ -186,7 +186,7 @@ def _close(a, b):
 
 def _hint(mask, result, want, balance, at_sigma_5, w0, sigma, case_hint):
     """The likely mistake, from the reference's map, its class part w_c and its map at sigma=5."""
-    border = want - balance  # the reference's border term, w0·exp(-(d1 + d2)² / (2σ²))
+    border = want - balance  # the reference's border term, w0·exp(-(d1 + d2)² / (2σ²)) on the background
     if not np.allclose(border, 0) and _close(result, balance):
         if case_hint:  # the first case (no case hint) has two objects: a map without border term fails there
             return f"your weights are w_c alone, as with fewer than two objects, but there are more here: {case_hint}"
@@ -202,12 +202,22 @@ def _hint(mask, result, want, balance, at_sigma_5, w0, sigma, case_hint):
         return ("the border term is right, the class-balancing part w_c differs: w_c(x) = N / (K·n_c) with N the "
                 "number of pixels, K the number of classes in the mask (background included) and n_c the number "
                 "of pixels of x's class")
-    objects = mask != 0
-    if np.allclose((result - balance)[objects], w0) and not np.allclose(border[objects], w0):
-        nearest = ("on every object pixel your border term is w0·exp(0) = w0: there d1 = 0, so only the distance "
-                   "to the nearest object was used; add d2, the distance to the second-nearest object")
-        return nearest + (f" (or d1 = d2 there: {case_hint})" if case_hint else "")
+    background, term = mask == 0, result - balance
+    if np.allclose(result[background], want[background]) and not np.allclose(term[~background], 0):
+        return ("on the background your weights are right, but you add the border term on the objects too: "
+                "add it on the background pixels only (mask == 0); on an object w = w_c")
+    ring = background & _next_to_an_object(mask)  # background pixels at distance 1 from an object: d1 = 1
+    if ring.any() and np.ptp(term[ring]) < 1e-6 < term[ring].min() and np.ptp(border[ring]) > 1e-6:
+        nearest = ("next to every object your border term is the same, whatever the other objects: only the "
+                   "distance d1 to the nearest object was used; add d2, the distance to the second-nearest object")
+        return nearest + (f" (or: {case_hint})" if case_hint else "")
     return case_hint
+
+
+def _next_to_an_object(mask):
+    """Pixels with a 4-neighbour that belongs to an object (a nonzero class)."""
+    objects = np.pad(mask != 0, 1)
+    return objects[:-2, 1:-1] | objects[2:, 1:-1] | objects[1:-1, :-2] | objects[1:-1, 2:]
 
 
 def check_border_weights(border_weights, random_cases=0):
