@@ -1,8 +1,10 @@
 """The instructor's reference solution, loaded from the nbgrader source notebooks.
 
 The source notebooks in instructor/source/<assignment>/ are the only place the solutions are
-written. Everything else that needs a correct implementation (reference layer tables,
-benchmarks, tests of the checkers) gets it from here.
+written. This module loads those of the main assignment, instructor/source/unet/
+(COURSE_SOURCE_DIR overrides, for tests), for the course's tests and benchmarks that need a
+correct implementation. The reference tables and public answers (`python -m test_utils.generate`)
+and the grader's judge load the source notebooks themselves, through test_utils.runner.
 """
 
 import functools
