@@ -87,9 +87,11 @@ class DaskExecutor:
         from distributed.scheduler import KilledWorker
 
         with self.client() as client:
-            shared = client.scatter(template, broadcast=True)
+            # The template goes with each task, not scattered once: scattered data lives only on the
+            # workers, and a submission that kills its worker would take it along, cancelling every
+            # task still waiting for it.
             batch = uuid.uuid4().hex[:8]
-            futures = {client.submit(self.task, task, shared, pure=False,
+            futures = {client.submit(self.task, task, template, pure=False,
                                      key=f"grade-{task['student']}-{batch}"): task["student"]
                        for task in tasks}
             for future in as_completed(futures, loop=client.loop):

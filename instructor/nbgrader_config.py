@@ -21,7 +21,7 @@ c.CourseDirectory.submitted_directory = "submitted"
 c.CourseDirectory.autograded_directory = "autograded"
 c.CourseDirectory.feedback_directory = "feedback"
 # The gradebook is <root>/gradebook.db (sqlite). For many graders sharing one, e.g.:
-# c.CourseDirectory.db_url = "postgresql://grader@dbhost/unet"
+# c.CourseDirectory.db_url = "postgresql+psycopg2://grader@dbhost/unet"  (the driver in requirements.txt)
 
 # What replaces a solution region in the student version.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}

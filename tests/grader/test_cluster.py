@@ -81,7 +81,7 @@ def test_a_submission_that_keeps_killing_workers_is_given_up_with_a_reason(tmp_p
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")]))
     import worker_killer
 
-    monkeypatch.setattr(executors, "grade_task", worker_killer.grade_task)
+    monkeypatch.setattr(executors.DaskExecutor, "task", staticmethod(worker_killer.grade_task))
     started = time.monotonic()
     results = list(executors.DaskExecutor(workers=1, max_worker_deaths=2).grade([{"student": "mallory"}], b""))
     assert results == [("mallory", {"student": "mallory", "status": "error", "error":
