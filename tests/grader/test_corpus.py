@@ -76,8 +76,11 @@ def graded(tmp_path_factory):
     records = {path.stem: json.loads(path.read_text())
                for path in (workspace / "autograde-results" / "unet").glob("*.json")}
     manifest = json.loads((built / "corpus.json").read_text())
-    return {"workspace": workspace, "names": names, "process": process, "feedback": feedback, "records": records,
-            "manifest": manifest, "export": base / "export", "secret": secret, "gradebook_before": gradebook_before}
+    yield {"workspace": workspace, "names": names, "process": process, "feedback": feedback, "records": records,
+           "manifest": manifest, "export": base / "export", "secret": secret, "gradebook_before": gradebook_before}
+    # rm, not shutil.rmtree: fs-deep-nesting's folders are deeper than Python's recursion limit, and pytest's
+    # own clean-up of old temporary folders would crash on them in a later run
+    subprocess.run(["rm", "-rf", str(base)], check=False)
 
 
 def test_the_corpus_has_at_least_forty_scenarios_and_every_one_was_graded(graded):
