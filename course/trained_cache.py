@@ -35,11 +35,12 @@ from course.runtime import grading
 FOLDER = ".trained"
 KEEP = 3  # saved models kept; older ones are deleted
 OURS = ("__main__", "earlier_notebooks", "notebook_definitions")
-# Measured: 25 epochs of 800 images (validation included) in 307 s at n_filters=8, batch 8, on
-# the course's 2-core test machine (benchmarks/README.md, bench_time_to_quality.py); a quarter
-# of the width per image costs about 1/7 of the time there (77-136 s against 11-18 s an epoch).
-SECONDS_PER_IMAGE_EPOCH = 307 / (25 * 800)
-WIDTH_EXPONENT = 1.4  # 4 ** 1.4 = 7: the measured time ratio of n_filters 32 against 8
+# Measured: 25 epochs of 800 images (validation included) in 846 s at n_filters=8, batch 8, on
+# the course's 2-core test machine (notebook 5 run headless: its training cell). A quarter of the
+# width costs about 1/5.5 of the time per image there (154 s against 28 s per epoch of training
+# steps, n_filters 32 batch 32 against 8 batch 8: benchmarks/bench_recipe.py --parts speed --quick).
+SECONDS_PER_IMAGE_EPOCH = 846 / (25 * 800)
+WIDTH_EXPONENT = 1.23  # 4 ** 1.23 = 5.5: the measured time ratio of n_filters 32 against 8
 
 
 class SavedHistory:
