@@ -97,3 +97,27 @@ def dumps(answers):
         lines.append(f"    {json.dumps(key)}: {json.dumps(to_json(value), sort_keys=True)}{comma}")
     lines += ["  }", "}"]
     return "\n".join(lines) + "\n"
+
+
+def same_text(a, b, rtol=1e-4, atol=1e-6):
+    """Do two answers files' texts hold the same answers, floats equal within rtol/atol?
+
+    Regenerating on another machine, or with another number of threads, sums a model's float32
+    outputs in another order: the last digits move. The checks compare with far wider tolerances,
+    so such a file is up to date.
+    """
+    try:
+        return _close(json.loads(a), json.loads(b), rtol, atol)
+    except ValueError:
+        return False
+
+
+def _close(a, b, rtol, atol):
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[key], b[key], rtol, atol) for key in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y, rtol, atol) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        return (isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool)
+                and not isinstance(b, bool) and math.isclose(a, b, rel_tol=rtol, abs_tol=atol))
+    return a == b

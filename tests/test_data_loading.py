@@ -179,16 +179,29 @@ def _nearest_indices(source, target):
     return np.minimum(np.floor((np.arange(target) + 0.5) * source / target).astype(int), source - 1)
 
 
+def _area_weights(source, target):
+    """(target, source) weights of an area resize: the share of each source pixel in each target pixel."""
+    scale = source / target
+    weights = np.zeros((target, source))
+    for i in range(target):
+        start, end = i * scale, (i + 1) * scale
+        for j in range(int(np.floor(start)), min(int(np.ceil(end)), source)):
+            weights[i, j] = (min(end, j + 1) - max(start, j)) / scale
+    return weights
+
+
 @pytest.mark.parametrize("size", [(96, 128), (20, 30), (48, 64)])
-def test_resize_pair_is_nearest_neighbour(tiny_dataset, size):
-    """Does resize_pair pick source pixels by nearest neighbour, in image and mask alike?"""
+def test_resize_pair_averages_the_image_and_copies_the_mask(tiny_dataset, size):
+    """Does resize_pair average the image over each new pixel's area (a NumPy twin of the box overlap) and pick
+    the mask's ids by nearest neighbour?"""
     image_path, mask_path = data.list_pairs(tiny_dataset)[1]
     image, mask = reference("resize_pair")(reference("decode_image")(image_path), reference("decode_mask")(mask_path), size)
     source_image, source_mask = _pil_image(image_path), _pil_mask(mask_path)
     rows, cols = _nearest_indices(48, size[0]), _nearest_indices(64, size[1])
     assert image.shape == size + (3,) and mask.shape == size + (1,)
     assert image.dtype.name == "float32" and mask.dtype.name == "uint8"
-    np.testing.assert_allclose(image.numpy(), source_image[rows][:, cols], atol=1e-6)
+    averaged = np.einsum("ij,jkc,lk->ilc", _area_weights(48, size[0]), source_image, _area_weights(64, size[1]))
+    np.testing.assert_allclose(image.numpy(), averaged, atol=1e-5)
     np.testing.assert_array_equal(mask.numpy(), source_mask[rows][:, cols])
 
 

@@ -51,3 +51,17 @@ def test_legacy_keras_2_gives_the_same_tables_as_keras_3():
     assert legacy["keras"].startswith("tf_keras 2."), legacy["keras"]
     assert current["keras"].startswith("keras 3."), current["keras"]
     assert legacy["tables"] == current["tables"]
+
+
+def test_answers_files_that_differ_only_in_float_noise_are_the_same():
+    """Is a float that moved in its sixth digit the same answer, and one that moved in its third, or any other
+    change, a different one?"""
+    from test_utils import answers
+
+    committed = answers.dumps({"k": {"sketch": [0.16899796308417997, -1.8085675058482729], "params": 121745}})
+    noise = answers.dumps({"k": {"sketch": [0.16899698182166306, -1.8085665479497681], "params": 121745}})
+    moved = answers.dumps({"k": {"sketch": [0.1693, -1.8085675058482729], "params": 121745}})
+    other_int = answers.dumps({"k": {"sketch": [0.16899796308417997, -1.8085675058482729], "params": 121746}})
+    other_key = answers.dumps({"j": {"sketch": [0.16899796308417997, -1.8085675058482729], "params": 121745}})
+    assert answers.same_text(committed, noise)
+    assert not any(answers.same_text(committed, text) for text in (moved, other_int, other_key))
