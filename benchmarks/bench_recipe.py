@@ -43,8 +43,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import machine_line, print_table  # noqa: E402
-from benchmarks.recipe_runs import (_figure, _mean_sd, _plot_curves, first_reaching, report,  # noqa: E402
-                                    run_one)
+from benchmarks.recipe_runs import _figure, _mean_sd, _plot_curves, first_reaching, report, run_one  # noqa: E402
 from benchmarks.recipe_worker import DEFAULT_RUN, no_skip_unet  # noqa: E402, F401 (no_skip_unet: for the tests)
 
 # --------------------------------------------------------------------------------------
