@@ -43,7 +43,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import machine_line, print_table  # noqa: E402
-from benchmarks.recipe_runs import _figure, _mean_sd, _plot_curves, first_reaching, report, run_one  # noqa: E402
+from benchmarks.common import RESULTS  # noqa: E402
+from benchmarks.recipe_runs import (SKIP_PICTURE, _figure, _mean_sd, _plot_curves, draw_noskip,  # noqa: E402
+                                    first_reaching, report, run_one, saved_run)
 from benchmarks.recipe_worker import DEFAULT_RUN, no_skip_unet  # noqa: E402, F401 (no_skip_unet: for the tests)
 
 # --------------------------------------------------------------------------------------
@@ -201,8 +203,6 @@ def part_experiments(quick, threads):
 
 def part_noskip(quick, threads):
     """The U-Net with and without its skip connections, trained alike; a picture of predictions."""
-    import numpy as np
-
     seeds = (0,) if quick else (0, 1)
     print(f"\n## The no-skip ablation, seeds {seeds}\n", flush=True)
     print(no_skip_unet.__doc__)
@@ -216,30 +216,20 @@ def part_noskip(quick, threads):
                 [[name, f"{runs[0]['params']:,}", _mean_sd([s["final_mean_iou"] for s in runs]),
                   ", ".join(f"{s['final_mean_iou']:.3f}" for s in runs)] for name, runs in finals.items()])
 
-    import matplotlib
+    draw_noskip(finals["unet"][0]["predictions"], finals["noskip"][0]["predictions"],
+                [finals[name][0]["final_mean_iou"] for name in ("unet", "noskip")],
+                [_figure("recipe-noskip")])
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    from course.plots import colorize_mask
-
-    saved = {name: np.load(runs[0]["predictions"]) for name, runs in finals.items()}
-    count = len(saved["unet"]["images"])
-    figure, axes = plt.subplots(count, 4, figsize=(10, 2.0 * count))
-    titles = ["image", "true mask", f"U-Net ({finals['unet'][0]['final_mean_iou']:.2f})",
-              f"no skips ({finals['noskip'][0]['final_mean_iou']:.2f})"]
-    for row in range(count):
-        pictures = [saved["unet"]["images"][row], colorize_mask(saved["unet"]["masks"][row]),
-                    colorize_mask(saved["unet"]["predictions"][row]), colorize_mask(saved["noskip"]["predictions"][row])]
-        for column, picture in enumerate(pictures):
-            axes[row, column].imshow(picture)
-            axes[row, column].axis("off")
-            if row == 0:
-                axes[row, column].set_title(titles[column] + (" mean IoU" if column > 1 else ""), fontsize=9)
-    figure.tight_layout()
-    path = _figure("recipe-noskip")
-    figure.savefig(path, dpi=100)
-    print(f"Plot: {path}")
+def redraw_noskip(seed=1):
+    """Notebook 4's picture again, from the predictions the no-skip runs of `seed` saved (no training)."""
+    files = [RESULTS / f"predictions-{model}-seed{seed}.npz" for model in ("unet", "noskip")]
+    runs = [saved_run(path) if path.exists() else None for path in files]
+    if None in runs:
+        missing = [str(path) for path, run in zip(files, runs) if run is None]
+        raise SystemExit(f"--draw-noskip: no saved run made {', '.join(missing)}; train them first with --one "
+                         f"'{{\"epochs\": 12, \"seed\": {seed}, \"save_predictions\": 4}}' (add \"model\": \"noskip\")")
+    draw_noskip(*files, [run["summary"]["final_mean_iou"] for run in runs], [SKIP_PICTURE])
 
 
 SPEED_CONFIGS = ((8, 4), (8, 8), (8, 16), (12, 8), (16, 8), (32, 32))
@@ -272,7 +262,12 @@ def main(argv=None):
     parser.add_argument("--label", help="a label stored with --one's run")
     parser.add_argument("--report", action="store_true",
                         help="print every run saved in benchmarks/results/recipe-runs.jsonl (mean IoU per epoch)")
+    parser.add_argument("--draw-noskip", action="store_true",
+                        help=f"redraw {SKIP_PICTURE.relative_to(SKIP_PICTURE.parents[2])} from the saved seed-1 runs")
     args = parser.parse_args(argv)
+    if args.draw_noskip:
+        redraw_noskip()
+        return 0
     if args.report:
         report()
         return 0

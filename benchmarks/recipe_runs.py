@@ -16,6 +16,8 @@ from benchmarks.common import RESULTS, run_worker
 from benchmarks.recipe_worker import DEFAULT_RUN
 
 RUNS_FILE = RESULTS / "recipe-runs.jsonl"
+# The picture notebook 4 shows (committed; bundled for students): redraw with --draw-noskip.
+SKIP_PICTURE = Path(__file__).resolve().parents[1] / "data" / "measured" / "skip-ablation.png"
 
 def run_one(options, label=None):
     """Train one recipe in a fresh process; return (epochs, summary) and append both to RUNS_FILE."""
@@ -77,6 +79,45 @@ def _plot_curves(curves, name, path, title):
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     print(f"Plot: {path}")
+
+
+def saved_run(predictions):
+    """The last saved run whose predictions went to a file named like `predictions` (any checkout), or None."""
+    runs = [json.loads(line) for line in RUNS_FILE.read_text().splitlines() if line.strip()]
+    return next((r for r in reversed(runs) if Path(r["summary"].get("predictions") or "").name == Path(predictions).name),
+                None)
+
+
+def draw_noskip(unet_file, noskip_file, scores, paths):
+    """Image, true mask and both models' predictions for the validation pairs saved in two .npz files."""
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course.plots import colorize_mask
+
+    unet, noskip = np.load(unet_file), np.load(noskip_file)
+    if not np.array_equal(unet["masks"], noskip["masks"]):
+        raise ValueError(f"draw_noskip: {unet_file} and {noskip_file} hold different validation pairs")
+    count = len(unet["images"])
+    figure, axes = plt.subplots(count, 4, figsize=(9, 1.75 * count), squeeze=False)
+    titles = ["image", "true mask", f"U-Net (mean IoU {scores[0]:.2f})", f"no skips (mean IoU {scores[1]:.2f})"]
+    for row in range(count):
+        pictures = [unet["images"][row], colorize_mask(unet["masks"][row]), colorize_mask(unet["predictions"][row]),
+                    colorize_mask(noskip["predictions"][row])]
+        for column, picture in enumerate(pictures):
+            axes[row, column].imshow(picture)
+            axes[row, column].axis("off")
+            if row == 0:
+                axes[row, column].set_title(titles[column], fontsize=10)
+    figure.tight_layout()
+    for path in paths:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=80)
+        print(f"Plot: {path}")
+    plt.close(figure)
 
 
 def report():

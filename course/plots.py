@@ -11,6 +11,8 @@ $COURSE_DATA_DIR holds a card). A grid drawn from a data folder follows that fol
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from course.class_charts import class_legend, class_share_bar, class_shares  # noqa: F401 (part of this API)
@@ -228,4 +230,29 @@ def sample_grid(samples, count=8, columns=4, overlay_alpha=None, size=2.0, class
     legend_inches = 0.2 * -(-len(present) // legend_columns) + 0.1
     figure.set_figheight(size * rows + legend_inches + 0.1)
     figure.tight_layout(rect=(0, legend_inches / figure.get_figheight(), 1, 1), pad=0.2, w_pad=0.2, h_pad=0.2)
+    return figure
+
+
+MEASURED_DIR = Path(__file__).resolve().parents[1] / "data" / "measured"
+
+
+def show_measured(name, dpi=80):
+    """A figure the course's benchmarks drew (data/measured/NAME.png), at its own size.
+
+    Each picture names the command that draws it in the notebook cell above its call.
+    """
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    path = MEASURED_DIR / f"{name}.png"
+    if not path.is_file():
+        known = sorted(p.stem for p in MEASURED_DIR.glob("*.png"))
+        raise FileNotFoundError(f"show_measured: no picture {name!r} in {MEASURED_DIR} "
+                                f"(there are: {', '.join(known) or 'none'}); the benchmarks draw them, "
+                                "see benchmarks/README.md")
+    picture = plt.imread(path)
+    height, width = picture.shape[:2]
+    figure = plt.figure(figsize=(width / dpi, height / dpi), dpi=dpi)
+    axis = figure.add_axes((0, 0, 1, 1))
+    axis.imshow(picture)
+    axis.axis("off")
     return figure

@@ -67,6 +67,7 @@ c.GraderCourse.bundle = [
     "../test_utils",
     "../data/README.md=>data/README.md",
     "../data/card=>data/card",
+    "../data/measured=>data/measured",
 ]
 # Left out: caches, generated data, and the instructor's tools that read the source notebooks.
 c.GraderCourse.bundle_exclude = ["__pycache__", "*.pyc", ".ipynb_checkpoints", "generated", "reference.py",

@@ -44,3 +44,26 @@ def test_the_no_skip_ablation_has_the_unets_layers_and_feeds_zeros():
     probe = tf.keras.Model(ablated.inputs, [join.input[1] for join in joins])
     skips = probe(np.random.default_rng(0).random((1, 96, 128, 3), dtype=np.float32))
     assert len(joins) == 4 and all(float(tf.reduce_max(tf.abs(s))) == 0.0 for s in skips)
+
+
+def test_the_skip_picture_is_drawn_from_two_runs_on_the_same_pairs(tmp_path):
+    """Does draw_noskip draw one row per saved pair, and refuse predictions made on different pairs?"""
+    import matplotlib
+    import numpy as np
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from benchmarks.recipe_runs import draw_noskip
+
+    rng = np.random.default_rng(0)
+    masks = rng.integers(0, 23, (3, 16, 24), dtype=np.uint8)
+    for name, seed in (("unet", 1), ("noskip", 2)):
+        np.savez(tmp_path / f"{name}.npz", images=rng.random((3, 16, 24, 3), dtype=np.float32), masks=masks,
+                 predictions=np.random.default_rng(seed).integers(0, 23, (3, 16, 24)))
+    draw_noskip(tmp_path / "unet.npz", tmp_path / "noskip.npz", [0.3, 0.19], [tmp_path / "out" / "picture.png"])
+    height, width = plt.imread(tmp_path / "out" / "picture.png").shape[:2]
+    assert width > height > 0  # 3 rows of 4 pictures
+    np.savez(tmp_path / "other.npz", images=np.zeros((3, 16, 24, 3)), masks=masks[::-1], predictions=masks)
+    with pytest.raises(ValueError, match="different validation pairs"):
+        draw_noskip(tmp_path / "unet.npz", tmp_path / "other.npz", [0.3, 0.19], [tmp_path / "x.png"])

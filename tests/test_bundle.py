@@ -74,7 +74,7 @@ def test_the_bundle_holds_what_a_student_needs_and_no_instructor_file(bundle):
     for needed in ("unet/start-course", "unet/requirements.txt", "unet/tools/venv.sh", "unet/README.md",
                    "unet/test_utils/public_answers.json", "unet/test_utils/reference_tables.json",
                    "unet/course/scenes/__init__.py", "unet/tools/jupyter-student/labconfig/page_config.json",
-                   *(f"unet/notebooks/{name}" for name in NOTEBOOK_NAMES)):
+                   "unet/data/measured/skip-ablation.png", *(f"unet/notebooks/{name}" for name in NOTEBOOK_NAMES)):
         assert needed in names, needed
     assert not [name for name in names if "instructor" in name or name.endswith(("reference.py", "generate.py", ".pyc"))
                 or "/generated/" in name or "/grader/" in name]

@@ -159,3 +159,31 @@ def test_class_shares_agree_across_input_kinds():
         np.testing.assert_allclose(plots.class_shares(source), expected)
     with pytest.raises(ValueError, match="one number per class"):
         plots.class_shares([1, 2, 3])
+
+
+def _measured_names_in_notebooks():
+    import json
+    import re
+    from pathlib import Path
+
+    names = set()
+    for path in sorted((Path(plots.__file__).resolve().parents[1] / "instructor" / "source").rglob("*.ipynb")):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            names.update(re.findall(r"show_measured\(\s*[\"']([^\"']+)[\"']", "".join(cell["source"])))
+    return names
+
+
+def test_every_measured_picture_a_notebook_shows_exists_and_is_shown_at_its_own_size():
+    """Does each show_measured("NAME") of the source notebooks find data/measured/NAME.png, pixel for pixel?"""
+    names = _measured_names_in_notebooks()
+    assert "skip-ablation" in names  # notebook 4, section 7
+    for name in names:
+        figure = plots.show_measured(name)
+        height, width = plt.imread(plots.MEASURED_DIR / f"{name}.png").shape[:2]
+        assert isinstance(figure, Figure)
+        assert tuple(round(v) for v in figure.get_size_inches() * figure.dpi) == (width, height)
+
+
+def test_a_missing_measured_picture_is_named_with_the_ones_there_are():
+    with pytest.raises(FileNotFoundError, match=r"show_measured: no picture 'nothing-here'.*skip-ablation"):
+        plots.show_measured("nothing-here")
