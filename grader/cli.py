@@ -9,8 +9,8 @@
     python -m grader formgrader   # nbgrader's formgrader, for browsing and manual grading
     python -m grader limits
 
-Every subcommand takes --course-root DIR (default $GRADER_COURSE_ROOT, else the current
-folder), --assignment ID, --workspace DIR and --limit NAME=VALUE.
+Every subcommand takes --course-root DIR (default $GRADER_COURSE_ROOT, else the course root
+nearest the current folder: it, a folder above it, or a child of one), --assignment ID, --workspace DIR and --limit NAME=VALUE.
 
 Exit codes: 0 success; 1 some submissions or files could not be processed (each is named);
 2 usage or configuration error (the message says what to fix); 130 interrupted.

@@ -18,6 +18,7 @@ from nbgrader.coursedir import CourseDirectory
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from grader import alembic_head
 from grader import settings as settings_module
 
 STATE_DIR = "autograde-results"  # per-student grading records, beside nbgrader's folders
@@ -29,13 +30,14 @@ warnings.filterwarnings("ignore", message=".*not in session.*")
 
 
 def ensure_tools_on_path():
-    """Put this Python's bin folder on PATH: nbgrader runs `alembic` from PATH."""
+    """Put this Python's bin folder on PATH: nbgrader runs `alembic` from PATH (to upgrade a gradebook)."""
     bin_dir = str(Path(sys.executable).parent)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
 
 
 ensure_tools_on_path()
+alembic_head.install()  # a new gradebook without a 3-second `alembic heads` process
 
 
 class CourseError(ValueError):

@@ -1,7 +1,7 @@
 """The reference layer tables: which calls they describe, and the generated data.
 
 `TABLES` says how each table's model is built from a graded function. The rows themselves
-are generated from the instructor's solution (`python -m course.reference_tables`) into
+are generated from the instructor's solution (`python -m test_utils.generate`) into
 `reference_tables.json`; they are data, never typed by hand, and a test fails if they drift
 from what the solution builds.
 """

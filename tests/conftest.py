@@ -14,3 +14,16 @@ def tiny_dataset(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny_dataset")
     generate_scenes(folder, workers=1, progress=False, **TINY)
     return folder
+
+
+# Fixtures that release a course, grade a batch or build the student bundle: nbgrader, kernels
+# and subprocesses, seconds to minutes each. A test that uses one is slow (deselect with
+# -m "not slow" for the quick loop).
+SLOW_FIXTURES = {"released_course", "fresh_course", "corpus", "graded", "postgres", "bundle", "unpacked",
+                 "solved_bundle", "executed_release", "lab", "browser"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

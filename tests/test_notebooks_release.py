@@ -36,6 +36,7 @@ def test_notebooks_folder_holds_exactly_the_release():
     assert sorted(path.name for path in NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb")) == NOTEBOOK_NAMES
 
 
+@pytest.mark.slow  # runs nbgrader's release: seconds
 def test_regenerating_the_release_changes_nothing():
     """Does a fresh nbgrader release, normalised, equal notebooks/ byte for byte?"""
     process = run_grader("release", "--check", "--course-root", SOURCE_DIR.parent.parent, check=False)

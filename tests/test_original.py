@@ -237,6 +237,7 @@ def test_original_unet_with_an_off_centre_crop_fails_with_a_note(monkeypatch):
     assert "Note: original_unet is built with crop_and_concat" in message, message
 
 
+@pytest.mark.slow  # builds the paper's network twice: seconds
 def test_original_unet_that_ignores_its_arguments_fails_on_the_small_network(monkeypatch):
     """Does an original_unet that always builds 64 filters pass the paper's table but fail on the small network?"""
     student = wrong(UNET, (UNET, "inputs = layers.Input(input_size)", "inputs = layers.Input(input_size)\n"

@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -19,6 +21,7 @@ def _free_port():
         return probe.getsockname()[1]
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_start_course_serves_jupyterlab_without_a_browser(tmp_path):
     """Does `./start-course --no-browser` prepare the data and serve JupyterLab?"""
     port = _free_port()

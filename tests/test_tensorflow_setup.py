@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
@@ -18,6 +19,7 @@ def _plain_env():
     return {key: value for key, value in os.environ.items() if key not in QUIET_SWITCHES}
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_plain_import_does_print_noise_so_the_silencing_is_needed():
     """Does a bare `import tensorflow` print C++ lines (what the course must hide)?"""
     result = subprocess.run([sys.executable, "-c", "import tensorflow"],
@@ -25,6 +27,7 @@ def test_plain_import_does_print_noise_so_the_silencing_is_needed():
     assert any(word in result.stderr for word in NOISE), result.stderr
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_course_import_prints_nothing():
     """Does importing TensorFlow through course.tensorflow_setup print nothing at all?"""
     code = ("import course.tensorflow_setup\nimport tensorflow as tf\n"
@@ -35,6 +38,7 @@ def test_course_import_prints_nothing():
     assert result.stderr == ""
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_notebook_cell_shows_no_tensorflow_log_lines():
     """Does a notebook cell that imports TensorFlow the course's way show only its own output?"""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(

@@ -41,6 +41,11 @@ def check_layers(function, name, spec, note=None):
     received = ask(function, name, call, probes.layers, spec)
     reference = runner.expected(name, probes.layers, spec)
     _concatenation_order(name, call, received["rows"])
+    return compare_with_reference(call, received, reference, note)
+
+
+def compare_with_reference(call, received, reference, note=None):
+    """The layer table, the output shape and the computation of `received` against the reference's."""
     message = explain(reference["rows"], received["rows"])
     if message is not None:
         text = f"{call} does not build the expected layers.\n{message}"

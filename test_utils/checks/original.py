@@ -10,9 +10,8 @@ the reference's own maps with the border term left out (w0=0) or with the defaul
 import numpy as np
 
 from test_utils import runner
-from test_utils.checks.blocks import _same_computation, spec_text, table_spec
+from test_utils.checks.blocks import compare_with_reference, spec_text, table_spec
 from test_utils.checks.common import ask, call_text, require_own_code
-from test_utils.compare import explain
 from test_utils.failure import CheckFailure, fail, passed
 from test_utils.probes import blocks as probes
 from test_utils.probes.common import call as plain_call
@@ -43,14 +42,7 @@ def _layers(function, name, spec, note=None):
             fail(call, f"the concatenation joins ({', '.join(row[4])}): the cropped skip connection comes first",
                  "the upsampled tensor comes first, then the cropped skip connection: "
                  "layers.Concatenate(axis=3)([upsampled, cropped])")
-    message = explain(reference["rows"], received["rows"])
-    if message is not None:
-        text = f"{call} does not build the expected layers.\n{message}"
-        raise CheckFailure(text + (f"\nNote: {note}" if note else ""))
-    if received["output"] != reference["output"]:
-        fail(call, f"the model outputs shape {received['output']}; expected {reference['output']}")
-    _same_computation(call, received.get("sketch"), reference.get("sketch"))
-    return received
+    return compare_with_reference(call, received, reference, note)
 
 
 def _seeded(spec, seed):

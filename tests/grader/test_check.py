@@ -17,6 +17,7 @@ def course_files():
     return sorted(p.relative_to(COURSE) for p in COURSE.rglob("*") if "__pycache__" not in p.parts)
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_check_on_solved_notebooks_gives_full_marks():
     """Does a solved set score 10/10, each function at full marks, with nothing to explain?"""
     before = course_files()
@@ -29,6 +30,7 @@ def test_check_on_solved_notebooks_gives_full_marks():
     assert course_files() == before  # nothing was written into the course
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_check_on_blank_notebooks_explains_every_lost_point():
     """Does the untouched release score 0 with the reason for each function?"""
     process = run_grader("check", SUBMISSIONS / "untouched-release", "--course-root", COURSE)
@@ -38,6 +40,7 @@ def test_check_on_blank_notebooks_explains_every_lost_point():
         assert re.search(rf"^  {function}\s+0/{points}\s+{function} is not written yet", out, re.MULTILINE)
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_check_reports_a_hidden_test_failure_by_its_message():
     """Is a function that passes the visible tests but not the hidden one explained?"""
     process = run_grader("check", SUBMISSIONS / "fails-hidden-test", "--course-root", COURSE)
@@ -82,6 +85,7 @@ def test_check_gives_what_autograde_gives(corpus, scenario):
     assert f"Total: {corpus.records[scenario]['score']:g}/10" in process.stdout
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_check_grades_each_folder_against_its_own_assignment(tmp_path):
     """With two assignments in the course, does one call grade each folder against the assignment it holds?"""
     root = copy_course(COURSE, tmp_path / "course")
@@ -105,6 +109,7 @@ def test_check_names_the_notebooks_of_every_assignment_when_a_folder_holds_none(
     assert "toy: 01_basics, 02_more" in process.stderr
 
 
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_check_finds_the_course_root_from_the_notebooks_folder(tmp_path):
     """In a repository that keeps its course root in a subfolder, does a plain `grader check` find it?"""
     repository = tmp_path / "repository"
