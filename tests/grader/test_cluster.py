@@ -96,7 +96,7 @@ def postgres(tmp_path_factory):
 
 
 def test_a_postgresql_gradebook_gives_the_same_exports(corpus, released_course, postgres, tmp_path):
-    """With the gradebook in PostgreSQL (db_url), are the three CSV exports those of sqlite, byte for byte?"""
+    """With the gradebook in PostgreSQL (db_url), are the three CSV exports those of sqlite, row for row?"""
     import shutil
 
     root = shutil.copytree(released_course, tmp_path / "course")
@@ -110,11 +110,17 @@ def test_a_postgresql_gradebook_gives_the_same_exports(corpus, released_course, 
     run_grader("export", "--course-root", root, "--out", tmp_path / "pg")
     assert not (root / "gradebook.db").exists()  # everything went to PostgreSQL
 
-    sqlite_root = shutil.copytree(released_course, tmp_path / "sqlite-course")
-    for student in SUBSET:  # the same grades, from the corpus batch, into sqlite
-        shutil.copytree(corpus.root / "submitted" / student, sqlite_root / "submitted" / student)
-    run_grader("autograde", "--course-root", sqlite_root, "--workers", 2, "--quiet")
-    run_grader("export", "--course-root", sqlite_root, "--out", tmp_path / "sqlite")
+    # The same submissions in sqlite: the corpus batch graded them (with others) on one machine.
+    run_grader("export", "--course-root", corpus.root, "--out", tmp_path / "sqlite")
     for name in ("students.csv", "notebooks.csv", "functions.csv"):  # measured sizes and times blanked
-        assert stable((tmp_path / "pg" / name).read_text()) == stable((tmp_path / "sqlite" / name).read_text()), name
-    assert len((tmp_path / "pg" / "functions.csv").read_text().splitlines()) == 1 + 3 * len(SUBSET)
+        ours = _rows(tmp_path / "pg" / name)
+        assert ours == [row for row in _rows(tmp_path / "sqlite" / name) if row[0] in SUBSET + ["student"]], name
+    assert len(_rows(tmp_path / "pg" / "functions.csv")) == 1 + 3 * len(SUBSET)
+
+
+def _rows(path):
+    """The rows of an exported CSV file, header first, with what changes from run to run blanked."""
+    import csv
+    import io
+
+    return list(csv.reader(io.StringIO(stable(path.read_text()))))

@@ -7,8 +7,9 @@ deserve). Here they are collected, graded in one batch on a Dask cluster of sepa
 and exported, and every scenario is held to its expected points and reason; no planted code may
 have run outside a kernel, and no secret may reach the feedback or the exports.
 
-CI grades the scenarios of CI_SCENARIOS (one or two of every attack class, the cheapest to grade:
-most hand in one notebook); GRADER_FULL_CORPUS=1 grades all of them (about half an hour on 2 cores).
+CI grades the scenarios of CI_SCENARIOS (the baselines, then one of every attack class, two where the
+class holds two different threats, the cheapest to grade: most hand in one notebook); GRADER_FULL_CORPUS=1
+grades all of them (about half an hour on 2 cores).
 """
 
 import importlib.util
@@ -29,13 +30,10 @@ pytestmark = pytest.mark.slow
 COURSE_ROOT = REPO / "instructor"
 CI_SCENARIOS = """
 baseline-solution baseline-release baseline-wrong-unet honest-alternative-implementations
-output-displayhook-before-raise output-fake-check-lines hook-ipython-transformers-events
-hook-replace-run-cell-and-execute resource-os-exit resource-signals-to-grader import-meta-path-finder
-planted-packages-handed-in patch-keras-model-table patch-layer-class-names forge-lookup-public-tables
-forge-pickle-object-arrays forge-compile-and-training forge-fake-model-object forge-probe-answers-last-wins
-steal-earlier-functions-self steal-proc-and-judge probe-files-tampering delegate-to-tensorflow leak-feedback-dump
-shape-tests-deleted-edited-retyped shape-source-notebook-copy fs-link-etc-shadow fs-planted-grader-config
-fs-link-source-folder
+output-displayhook-before-raise hook-ipython-transformers-events resource-signals-to-grader import-meta-path-finder
+planted-packages-handed-in patch-keras-model-table forge-lookup-public-tables forge-compile-and-training
+forge-fake-model-object steal-proc-and-judge probe-files-tampering delegate-to-tensorflow leak-feedback-dump
+shape-tests-deleted-edited-retyped fs-link-etc-shadow fs-planted-grader-config persist-home-startup
 """.split()
 
 
@@ -169,9 +167,10 @@ def test_collect_takes_the_hostile_downloads_apart(tmp_path):
     BUILDER.build_downloads(tmp_path / "downloads")
     manifest = json.loads((tmp_path / "downloads" / "downloads.json").read_text())
     assert len(manifest) >= 4
+    released = tmp_path / "released"
+    run_grader("release", "--course-root", COURSE_ROOT, "--workspace", released)
     for name, entry in manifest.items():
-        workspace = tmp_path / f"ws-{name}"
-        run_grader("release", "--course-root", COURSE_ROOT, "--workspace", workspace)
+        workspace = shutil.copytree(released, tmp_path / f"ws-{name}", symlinks=True)  # a fresh release each
         process = run_grader("collect", entry["path"], "--course-root", COURSE_ROOT, "--workspace", workspace,
                              check=False)
         expect, out = entry["expect"], process.stdout
