@@ -20,7 +20,7 @@ from tests.grader.support import download_of, gradebook_scores, records, run_gra
 from tests.grader.test_export import stable
 
 SUBSET = ["correct", "one-function-wrong", "segfault", "memory-bomb", "corrupt-json"]
-SLOW = ["correct", "infinite-loop", "sleep-past-budget", "one-function-wrong", "segfault", "fork-bomb"]
+SLOW = ["correct", "infinite-loop", "one-function-wrong", "segfault"]  # infinite-loop: a worker busy for seconds
 
 
 def expected_scores(corpus, students):

@@ -7,9 +7,10 @@ deserve). Here they are collected, graded in one batch on a Dask cluster of sepa
 and exported, and every scenario is held to its expected points and reason; no planted code may
 have run outside a kernel, and no secret may reach the feedback or the exports.
 
-CI grades the scenarios of CI_SCENARIOS (the baselines, then one of every attack class, two where the
-class holds two different threats, the cheapest to grade: most hand in one notebook); GRADER_FULL_CORPUS=1
-grades all of them (about half an hour on 2 cores).
+CI grades the scenarios of CI_SCENARIOS (the solution and a wrong U-Net, then one of every attack class,
+two where the class holds two different threats, the cheapest to grade: most hand in one notebook; the
+blank release is left out, 57 s of grading, as every attack on unwritten functions expects their 0);
+GRADER_FULL_CORPUS=1 grades all of them (about half an hour on 2 cores).
 """
 
 import importlib.util
@@ -29,7 +30,7 @@ from tests.grader.support import REPO, run_grader
 pytestmark = pytest.mark.slow
 COURSE_ROOT = REPO / "instructor"
 CI_SCENARIOS = """
-baseline-solution baseline-release baseline-wrong-unet honest-alternative-implementations
+baseline-solution baseline-wrong-unet honest-alternative-implementations
 output-displayhook-before-raise hook-ipython-transformers-events resource-signals-to-grader import-meta-path-finder
 planted-packages-handed-in patch-keras-model-table forge-lookup-public-tables forge-compile-and-training
 forge-fake-model-object steal-proc-and-judge probe-files-tampering delegate-to-tensorflow leak-feedback-dump
