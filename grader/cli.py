@@ -10,7 +10,8 @@
     python -m grader limits
 
 Every subcommand takes --course-root DIR (default $GRADER_COURSE_ROOT, else the course root
-nearest the current folder: it, a folder above it, or a child of one), --assignment ID, --workspace DIR and --limit NAME=VALUE.
+nearest the current folder: it, a folder above it, or a child of one), --assignment ID,
+--workspace DIR and --limit NAME=VALUE.
 
 Exit codes: 0 success; 1 some submissions or files could not be processed (each is named);
 2 usage or configuration error (the message says what to fix); 130 interrupted.
