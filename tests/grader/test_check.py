@@ -64,8 +64,8 @@ def _scores_printed(out):
 
 # Every kind of outcome: full marks, a hidden test failed, one function wrong, missing or broken notebooks,
 # an edited or deleted test cell, a forged pass, a crash. GRADER_FULL_CORPUS=1 compares them all.
-AGREEMENT = ["correct", "fails-hidden-test", "one-function-wrong", "missing-notebook", "syntax-error",
-             "edited-test-cell", "deleted-test-cell", "prints-a-pass", "redefines-checks", "os-exit"]
+AGREEMENT = ["correct", "fails-hidden-test", "missing-notebook", "syntax-error", "edited-test-cell",
+             "prints-a-pass", "os-exit"]
 
 
 @pytest.mark.parametrize("scenario", sorted(p.name for p in SUBMISSIONS.iterdir())

@@ -32,7 +32,7 @@ COURSE_ROOT = REPO / "instructor"
 CI_SCENARIOS = """
 baseline-solution baseline-wrong-unet honest-alternative-implementations
 output-displayhook-before-raise hook-ipython-transformers-events resource-signals-to-grader import-meta-path-finder
-planted-packages-handed-in patch-keras-model-table forge-lookup-public-tables forge-compile-and-training
+planted-packages-handed-in patch-keras-model-table forge-lookup-public-tables
 forge-fake-model-object steal-proc-and-judge probe-files-tampering delegate-to-tensorflow leak-feedback-dump
 shape-tests-deleted-edited-retyped fs-link-etc-shadow fs-planted-grader-config persist-home-startup
 """.split()
