@@ -1,4 +1,4 @@
-"""The GPU path: tools/venv.sh installs TensorFlow with CUDA when an NVIDIA GPU is present.
+"""tools/venv.sh's choices: TensorFlow with CUDA when an NVIDIA GPU is present; uv when it is on PATH.
 
 The detection is faked with an `nvidia-smi` on PATH (this machine has no GPU);
 COURSE_VENV_DRY_RUN makes the set-up say what it would install and install nothing.
@@ -12,13 +12,22 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def chosen(tmp_path, gpu, **env):
+def chosen(tmp_path, gpu, uv=False, **env):
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
+    bin_dir.mkdir(parents=True, exist_ok=True)
     fake = bin_dir / "nvidia-smi"
     fake.write_text("#!/bin/sh\necho 'GPU 0: NVIDIA Fake 80GB (UUID: GPU-1234)'\n" if gpu else "#!/bin/sh\nexit 9\n")
     fake.chmod(0o755)
-    environment = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "COURSE_VENV_DRY_RUN": "1", **env}
+    path = [str(bin_dir)]
+    if uv:
+        uv_dir = tmp_path / "uv-bin"
+        uv_dir.mkdir(exist_ok=True)
+        (uv_dir / "uv").write_text("#!/bin/sh\nexit 0\n")
+        (uv_dir / "uv").chmod(0o755)
+        path.append(str(uv_dir))
+    # PATH without any uv of this machine's, so that the choice is the one the test sets up
+    path += [folder for folder in os.environ["PATH"].split(":") if not (Path(folder) / "uv").exists()]
+    environment = {**os.environ, "PATH": ":".join(path), "COURSE_VENV_DRY_RUN": "1", **env}
     result = subprocess.run(["bash", "-c", "source tools/venv.sh && ensure_venv"], cwd=REPO, env=environment,
                             capture_output=True, text=True, check=True)
     return result.stdout
@@ -57,3 +66,10 @@ def test_the_device_line_names_the_cpu_and_why():
 
     line = device_line()
     assert line.startswith("Training on the CPU") and "CUDA" in line
+
+
+def test_uv_installs_when_it_is_on_path(tmp_path):
+    """Is uv used when it is on PATH, pip otherwise, and does COURSE_INSTALLER=pip override it?"""
+    assert "installer: uv" in chosen(tmp_path, gpu=False, uv=True)
+    assert "installer: pip" in chosen(tmp_path, gpu=False, uv=True, COURSE_INSTALLER="pip")
+    assert "installer: pip" in chosen(tmp_path / "other", gpu=False)

@@ -1,6 +1,7 @@
 # Sourced by ./start-course and ./run-tests: create or reuse the virtual environment and
-# install the pinned requirements. Re-running is quick: pip runs only when a requirements
-# file changed since the last successful install.
+# install the pinned requirements (with uv when it is on PATH, about 3x faster; else pip;
+# COURSE_INSTALLER=pip|uv forces one). Re-running is quick: the installer runs only when a
+# requirements file changed since the last successful install.
 set -euo pipefail
 
 COURSE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,6 +29,21 @@ _tensorflow_flavour() {  # "gpu" when an NVIDIA GPU can be used here, else "cpu"
     echo gpu
   else
     echo cpu
+  fi
+}
+
+_installer() {  # "uv" when uv is on PATH (the same pins, installed about 3x faster), else "pip"
+  case "${COURSE_INSTALLER:-auto}" in
+    pip|uv) echo "$COURSE_INSTALLER"; return ;;
+  esac
+  if command -v uv >/dev/null 2>&1; then echo uv; else echo pip; fi
+}
+
+_install() {  # _install ARGS...: pip install ARGS into the course's environment, with uv when chosen
+  if [ "$(_installer)" = "uv" ]; then
+    uv pip install --quiet --python "$COURSE_VENV/bin/python" --compile-bytecode "$@"
+  else
+    "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q "$@"
   fi
 }
 
@@ -59,6 +75,7 @@ ensure_venv() {
   want="$(_stamp_of "$selected")"
   if [ -n "${COURSE_VENV_DRY_RUN:-}" ]; then  # for the tests: say what would be installed, install nothing
     echo "TensorFlow for this machine: $(_tensorflow_flavour)"
+    echo "installer: $(_installer)"
     grep -E '^tensorflow' "$selected"
     return 0
   fi
@@ -67,7 +84,7 @@ ensure_venv() {
       echo "An NVIDIA GPU is here: installing TensorFlow with CUDA (requirements-gpu.txt; about 3 GB more) ..."
     fi
     echo "Installing the pinned requirements (the first time takes a minute or two) ..."
-    "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$selected"
+    _install -r "$selected"
     "$COURSE_VENV/bin/python" -m pip check
     echo "$want" > "$stamp_file"
   fi
@@ -88,8 +105,7 @@ ensure_legacy_keras() {  # test-only, see requirements-legacy-keras.txt
   if [ "$(cat "$stamp_file" 2>/dev/null || true)" != "$want" ]; then
     echo "Installing tf-keras (legacy Keras 2, for the cross-version tests) ..."
     rm -rf "$target"
-    "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q --no-deps \
-      --target "$target" -r "$COURSE_ROOT/requirements-legacy-keras.txt"
+    _install --no-deps --target "$target" -r "$COURSE_ROOT/requirements-legacy-keras.txt"
     echo "$want" > "$stamp_file"
   fi
   export COURSE_LEGACY_KERAS_PATH="$target"
