@@ -838,7 +838,8 @@ def compiler(metrics='["sparse_categorical_accuracy"]', **edits):
 def test_compile_model_with_another_accuracy_metric_passes(grade, metrics):
     """Does compile_model pass with what "accuracy" resolves to, by name or as a metric object?"""
     grade.passes(checks.check_compile_model, compiler(metrics), hidden=2)
-    grade.passes(checks.check_compile_model, compiler(metrics), learning_rate=0.004)
+    if metrics == '["sparse_categorical_accuracy"]':  # another learning rate: the metric changes nothing there
+        grade.passes(checks.check_compile_model, compiler(metrics), learning_rate=0.004)
 
 
 @pytest.mark.parametrize("edits, named, hint", [

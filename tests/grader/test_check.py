@@ -17,36 +17,60 @@ def course_files():
     return sorted(p.relative_to(COURSE) for p in COURSE.rglob("*") if "__pycache__" not in p.parts)
 
 
-@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
-def test_check_on_solved_notebooks_gives_full_marks():
-    """Does a solved set score 10/10, each function at full marks, with nothing to explain?"""
+# Every kind of outcome: full marks, a hidden test failed, one function wrong, missing or broken notebooks,
+# an edited or deleted test cell, a forged pass, a crash. GRADER_FULL_CORPUS=1 compares them all.
+AGREEMENT = ["correct", "fails-hidden-test", "missing-notebook", "syntax-error", "edited-test-cell",
+             "prints-a-pass", "os-exit"]
+CHECKED = sorted(p.name for p in SUBMISSIONS.iterdir()) if os.environ.get("GRADER_FULL_CORPUS") \
+    else [*AGREEMENT, "untouched-release"]
+
+
+@pytest.fixture(scope="module")
+def checked():
+    """One `grader check` of every scenario folder the tests below read, as a learner with several folders
+    would run it: {scenario: its report}, plus the process and whether the course folder was left as it was."""
     before = course_files()
-    process = run_grader("check", SUBMISSIONS / "correct", "--course-root", COURSE)
-    out = process.stdout
+    process = run_grader("check", *[SUBMISSIONS / name for name in CHECKED], "--course-root", COURSE, check=False)
+    reports = {}
+    for part in ("\n" + process.stdout).split("\nChecked ")[1:]:
+        for name in CHECKED:
+            if part.startswith(f"{SUBMISSIONS / name} "):
+                reports[name] = "Checked " + part
+    return {"process": process, "reports": reports, "course_unchanged": course_files() == before}
+
+
+def report_of(checked, scenario):
+    if scenario not in checked["reports"]:
+        pytest.fail(f"`grader check` printed no report for {scenario}:\n{checked['process'].stderr[-3000:]}")
+    return checked["reports"][scenario]
+
+
+@pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
+def test_check_on_solved_notebooks_gives_full_marks(checked):
+    """Does a solved set score 10/10, each function at full marks, with nothing to explain?"""
+    out = report_of(checked, "correct")
     assert "Total: 10/10" in out
     assert re.search(r"^  add\s+2/2$", out, re.MULTILINE)
     assert re.search(r"^  mean\s+3/3$", out, re.MULTILINE)
     assert re.search(r"^  running_total\s+5/5$", out, re.MULTILINE)
-    assert course_files() == before  # nothing was written into the course
+    assert checked["course_unchanged"]  # nothing was written into the course
 
 
 @pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
-def test_check_on_blank_notebooks_explains_every_lost_point():
+def test_check_on_blank_notebooks_explains_every_lost_point(checked):
     """Does the untouched release score 0 with the reason for each function?"""
-    process = run_grader("check", SUBMISSIONS / "untouched-release", "--course-root", COURSE)
-    out = process.stdout
+    out = report_of(checked, "untouched-release")
     assert "Total: 0/10" in out
     for function, points in [("add", 2), ("mean", 3), ("running_total", 5)]:
         assert re.search(rf"^  {function}\s+0/{points}\s+{function} is not written yet", out, re.MULTILINE)
 
 
 @pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
-def test_check_reports_a_hidden_test_failure_by_its_message():
+def test_check_reports_a_hidden_test_failure_by_its_message(checked):
     """Is a function that passes the visible tests but not the hidden one explained?"""
-    process = run_grader("check", SUBMISSIONS / "fails-hidden-test", "--course-root", COURSE)
-    assert re.search(r"^  add\s+0/2\s+add\(-2, -3\) should be -5",
-                     process.stdout, re.MULTILINE)
-    assert "Total: 8/10" in process.stdout
+    out = report_of(checked, "fails-hidden-test")
+    assert re.search(r"^  add\s+0/2\s+add\(-2, -3\) should be -5", out, re.MULTILINE)
+    assert "Total: 8/10" in out
 
 
 def test_check_without_notebooks_says_which_are_expected(tmp_path):
@@ -62,27 +86,20 @@ def _scores_printed(out):
             for m in re.finditer(r"^  (\S+)\s+([\d.]+)/([\d.]+)", out, re.MULTILINE)}
 
 
-# Every kind of outcome: full marks, a hidden test failed, one function wrong, missing or broken notebooks,
-# an edited or deleted test cell, a forged pass, a crash. GRADER_FULL_CORPUS=1 compares them all.
-AGREEMENT = ["correct", "fails-hidden-test", "missing-notebook", "syntax-error", "edited-test-cell",
-             "prints-a-pass", "os-exit"]
-
-
 @pytest.mark.parametrize("scenario", sorted(p.name for p in SUBMISSIONS.iterdir())
                          if os.environ.get("GRADER_FULL_CORPUS") else AGREEMENT)
-def test_check_gives_what_autograde_gives(corpus, scenario):
+def test_check_gives_what_autograde_gives(corpus, checked, scenario):
     """Does a learner's `grader check` give each function the points the instructor's autograde gave it?"""
     if scenario not in corpus.records:
         pytest.fail(f"{scenario} was not graded by the corpus batch on this machine")
-    process = run_grader("check", SUBMISSIONS / scenario, "--course-root", COURSE, check=False)
-    assert process.returncode == 0, process.stderr[-3000:]
+    out = report_of(checked, scenario)
     graded = {}
     for entry in corpus.records[scenario]["notebooks"].values():
         for test in entry["tests"]:
             score, most = graded.get(test["function"], (0.0, 0.0))
             graded[test["function"]] = (score + test["score"], most + test["max_score"])
-    assert _scores_printed(process.stdout) == graded, process.stdout
-    assert f"Total: {corpus.records[scenario]['score']:g}/10" in process.stdout
+    assert _scores_printed(out) == graded, out
+    assert f"Total: {corpus.records[scenario]['score']:g}/10" in out
 
 
 @pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
