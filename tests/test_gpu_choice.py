@@ -7,6 +7,7 @@ COURSE_VENV_DRY_RUN makes the set-up say what it would install and install nothi
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -73,3 +74,16 @@ def test_uv_installs_when_it_is_on_path(tmp_path):
     assert "installer: uv" in chosen(tmp_path, gpu=False, uv=True)
     assert "installer: pip" in chosen(tmp_path, gpu=False, uv=True, COURSE_INSTALLER="pip")
     assert "installer: pip" in chosen(tmp_path / "other", gpu=False)
+
+
+def test_pip_installs_when_uv_fails(tmp_path):
+    """When uv is on PATH but fails, does the set-up say so and install with pip instead?"""
+    uv_dir = tmp_path / "uv-bin"
+    uv_dir.mkdir()
+    (uv_dir / "uv").write_text("#!/bin/sh\necho 'uv: something went wrong' >&2\nexit 2\n")
+    (uv_dir / "uv").chmod(0o755)
+    environment = {**os.environ, "PATH": f"{uv_dir}:{os.environ['PATH']}", "COURSE_VENV": sys.prefix}
+    result = subprocess.run(["bash", "-c", "source tools/venv.sh && _install --dry-run pytest"], cwd=REPO,
+                            env=environment, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "uv: something went wrong" in result.stderr and "trying pip" in result.stderr

@@ -41,10 +41,12 @@ _installer() {  # "uv" when uv is on PATH (the same pins, installed about 3x fas
 
 _install() {  # _install ARGS...: pip install ARGS into the course's environment, with uv when chosen
   if [ "$(_installer)" = "uv" ]; then
-    uv pip install --quiet --python "$COURSE_VENV/bin/python" --compile-bytecode "$@"
-  else
-    "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q "$@"
+    if uv pip install --quiet --python "$COURSE_VENV/bin/python" --compile-bytecode "$@"; then
+      return 0
+    fi
+    echo "uv could not install the requirements (see above): trying pip ..." >&2
   fi
+  "$COURSE_VENV/bin/python" -m pip install --disable-pip-version-check -q "$@"
 }
 
 _selected_requirements() {  # the requirement lines to install, for this machine's TensorFlow
