@@ -224,7 +224,7 @@ def scenarios(release):
     books = solved(release)
     # About 250 MB/s, every page touched: the memory watch (every 0.1 s) sees the 400 MB limit passed about
     # 0.8 s before the 600 MB data rlimit would raise MemoryError, even on a busy machine (at 1 GB/s the two
-    # raced, and under load the rlimit sometimes won; that path has its own test in test_sandbox.py)
+    # raced, and under load the rlimit could win; that path has its own test in test_sandbox.py)
     answer(books["01_basics"], "mean", "import time\n\ndef mean(values):\n    hoard = []\n"
            "    while True:  # about 250 MB/s, every page touched\n"
            "        hoard.append(b'x' * (10 * 2**20))\n        time.sleep(0.04)\n")
