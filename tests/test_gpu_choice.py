@@ -13,6 +13,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def fake_uv(folder, script="exit 0"):
+    """A folder holding an executable `uv` that runs `script`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "uv").write_text(f"#!/bin/sh\n{script}\n")
+    (folder / "uv").chmod(0o755)
+    return folder
+
+
 def chosen(tmp_path, gpu, uv=False, **env):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(parents=True, exist_ok=True)
@@ -21,11 +29,7 @@ def chosen(tmp_path, gpu, uv=False, **env):
     fake.chmod(0o755)
     path = [str(bin_dir)]
     if uv:
-        uv_dir = tmp_path / "uv-bin"
-        uv_dir.mkdir(exist_ok=True)
-        (uv_dir / "uv").write_text("#!/bin/sh\nexit 0\n")
-        (uv_dir / "uv").chmod(0o755)
-        path.append(str(uv_dir))
+        path.append(str(fake_uv(tmp_path / "uv-bin")))
     # PATH without any uv of this machine's, so that the choice is the one the test sets up
     path += [folder for folder in os.environ["PATH"].split(":") if not (Path(folder) / "uv").exists()]
     environment = {**os.environ, "PATH": ":".join(path), "COURSE_VENV_DRY_RUN": "1", **env}
@@ -78,10 +82,7 @@ def test_uv_installs_when_it_is_on_path(tmp_path):
 
 def test_pip_installs_when_uv_fails(tmp_path):
     """When uv is on PATH but fails, does the set-up say so and install with pip instead?"""
-    uv_dir = tmp_path / "uv-bin"
-    uv_dir.mkdir()
-    (uv_dir / "uv").write_text("#!/bin/sh\necho 'uv: something went wrong' >&2\nexit 2\n")
-    (uv_dir / "uv").chmod(0o755)
+    uv_dir = fake_uv(tmp_path / "uv-bin", "echo 'uv: something went wrong' >&2\nexit 2")
     environment = {**os.environ, "PATH": f"{uv_dir}:{os.environ['PATH']}", "COURSE_VENV": sys.prefix}
     result = subprocess.run(["bash", "-c", "source tools/venv.sh && _install --dry-run pytest"], cwd=REPO,
                             env=environment, capture_output=True, text=True, check=False)
