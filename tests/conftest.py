@@ -16,14 +16,20 @@ def tiny_dataset(tmp_path_factory):
     return folder
 
 
-# Fixtures that release a course, grade a batch or build the student bundle: nbgrader, kernels
-# and subprocesses, seconds to minutes each. A test that uses one is slow (deselect with
-# -m "not slow" for the quick loop).
+# Fixtures that release a course, grade a batch, build the student bundle (nbgrader, kernels
+# and subprocesses, seconds to minutes each) or train a model. A test that uses one is slow
+# (deselect with -m "not slow" for the quick loop).
 SLOW_FIXTURES = {"released_course", "fresh_course", "corpus", "graded", "postgres", "bundle", "unpacked",
-                 "solved_bundle", "executed_release", "lab", "browser"}
+                 "solved_bundle", "executed_release", "lab", "browser", "training_run"}
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+        # pytest-xdist (-n, on by default: pyproject.toml) hands each group to one worker. The slow
+        # tests share session fixtures too costly to make twice (a released course, a graded
+        # corpus, a bundle) and most already use both cores: they run on one worker, in order,
+        # while the others take the quick tests a module at a time (module fixtures made once).
+        group = "slow" if item.get_closest_marker("slow") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -154,7 +154,7 @@ class Trainer:
 
 
 @pytest.fixture
-def run(data_dir, tmp_path, monkeypatch, capsys):
+def training_run(data_dir, tmp_path, monkeypatch, capsys):
     """train_or_load on a fresh tiny model; returns (model, trainer, history, printed)."""
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     functions = [define(BLOCKS)["build"]]
@@ -170,13 +170,13 @@ def run(data_dir, tmp_path, monkeypatch, capsys):
     return go
 
 
-def test_a_second_run_loads_instead_of_training(run, tmp_path):
+def test_a_second_run_loads_instead_of_training(training_run, tmp_path):
     """Does the same run a second time load the saved weights and history, train nothing, and say how to retrain?"""
-    first, trainer, history, printed = run()
+    first, trainer, history, printed = training_run()
     assert trainer.calls == 1 and "Training 2 epochs on 4 images, about" in printed
     assert "later cells wait for it" in trainer.printed_before  # said before the long step
     assert "Saved the trained weights in" in printed
-    second, trainer, loaded, printed = run()
+    second, trainer, loaded, printed = training_run()
     assert trainer.calls == 0
     assert "Loaded the weights trained on" in printed and "set retrain = True in this cell" in printed, printed
     assert "or delete that file" in printed
@@ -186,61 +186,61 @@ def test_a_second_run_loads_instead_of_training(run, tmp_path):
     assert len(list((tmp_path / ".trained").glob("*.weights.h5"))) == 1
 
 
-def test_retrain_trains_again(run):
+def test_retrain_trains_again(training_run):
     """Does retrain=True train even when weights for the key are saved?"""
-    run()
-    _, trainer, _, printed = run(retrain=True)
+    training_run()
+    _, trainer, _, printed = training_run(retrain=True)
     assert trainer.calls == 1 and "retrain = True: training again." in printed
 
 
-def test_another_setting_trains_and_says_why(run):
+def test_another_setting_trains_and_says_why(training_run):
     """Does a run with another setting train again, saying which setting differs?"""
-    run()
-    _, trainer, _, printed = run(dataclasses.replace(SETTINGS, epochs=3))
+    training_run()
+    _, trainer, _, printed = training_run(dataclasses.replace(SETTINGS, epochs=3))
     assert trainer.calls == 1 and "setting epochs: 2 -> 3" in printed, printed
 
 
-def test_a_corrupt_file_means_training_again_with_a_message(run, tmp_path):
+def test_a_corrupt_file_means_training_again_with_a_message(training_run, tmp_path):
     """Does an unreadable weights file lead to training again, with a message naming it, and a good file after?"""
-    run()
+    training_run()
     weights, = (tmp_path / ".trained").glob("*.weights.h5")
     weights.write_bytes(b"not an HDF5 file")
-    _, trainer, _, printed = run()
+    _, trainer, _, printed = training_run()
     assert trainer.calls == 1
     assert f"Could not read the saved weights {weights}" in printed and "training again" in printed, printed
-    _, trainer, _, printed = run()
+    _, trainer, _, printed = training_run()
     assert trainer.calls == 0 and "Loaded the weights" in printed
 
 
-def test_a_missing_description_means_training_again(run, tmp_path):
+def test_a_missing_description_means_training_again(training_run, tmp_path):
     """Do weights without their .json (an interrupted save) lead to training again?"""
-    run()
+    training_run()
     description, = (tmp_path / ".trained").glob("*.json")
     description.unlink()
-    _, trainer, _, printed = run()
+    _, trainer, _, printed = training_run()
     assert trainer.calls == 1 and "Could not read the saved weights" in printed
 
 
-def test_only_the_newest_runs_are_kept(run, tmp_path):
+def test_only_the_newest_runs_are_kept(training_run, tmp_path):
     """Are older saved runs deleted, KEEP kept?"""
     for epochs in range(1, trained_cache.KEEP + 3):
-        run(dataclasses.replace(SETTINGS, epochs=epochs))
+        training_run(dataclasses.replace(SETTINGS, epochs=epochs))
     assert len(list((tmp_path / ".trained").glob("*.weights.h5"))) == trained_cache.KEEP
     assert len(list((tmp_path / ".trained").glob("*.json"))) == trained_cache.KEEP
 
 
-def test_grading_neither_reads_nor_writes(run, tmp_path, monkeypatch):
+def test_grading_neither_reads_nor_writes(training_run, tmp_path, monkeypatch):
     """While nbgrader runs the notebook, is nothing saved or loaded?"""
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
-    _, trainer, _, printed = run()
+    _, trainer, _, printed = training_run()
     assert trainer.calls == 1 and "Grading: nothing is saved or loaded." in printed
     assert not (tmp_path / ".trained").exists()
 
 
-def test_the_estimate_uses_this_machines_last_run(run, tmp_path):
+def test_the_estimate_uses_this_machines_last_run(training_run, tmp_path):
     """After one run, is the next announcement's estimate from this machine?"""
     minutes, where = trained_cache.estimate_minutes(SETTINGS, 800, tmp_path / ".trained")
     assert where.startswith("on a 2-core laptop CPU") and minutes == pytest.approx(846 / 25 * 2 / 60)
-    run()
+    training_run()
     _, where = trained_cache.estimate_minutes(SETTINGS, 800, tmp_path / ".trained")
     assert where == "on this machine"

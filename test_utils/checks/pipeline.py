@@ -231,7 +231,8 @@ def check_make_dataset(make_dataset, count=10, batch_size=4, seed=0, random_case
             fail(call, "another seed gives the same order", "pass seed to shuffle(...)")
         firsts = [items[0] for items in got["firsts"] if items]
         if n >= 8 and firsts and max(firsts) < 2:
-            fail(call, f"over 8 seeds the first pair of an epoch is always one of the first two ({firsts})",
+            fail(call, f"over {len(firsts)} epochs the first pair of an epoch is always one of the first two "
+                       f"({firsts})",
                  "shuffle with a buffer as large as the number of pairs: dataset.shuffle(len(pairs), ...)")
     passed(f"make_dataset batches, keeps the order without shuffle, reshuffles every epoch with the seed, "
            f"caches and prefetches ({len(cases)} case(s))")
