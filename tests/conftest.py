@@ -27,9 +27,3 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        # pytest-xdist (-n, on by default: pyproject.toml) hands each group to one worker. The slow
-        # tests share session fixtures too costly to make twice (a released course, a graded
-        # corpus, a bundle) and most already use both cores: they run on one worker, in order,
-        # while the others take the quick tests a module at a time (module fixtures made once).
-        group = "slow" if item.get_closest_marker("slow") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
