@@ -7,10 +7,13 @@ without a folder, the course's student notebooks folder of the default assignmen
 
 No gradebook or course set-up: the assignment is released from the source notebooks into a
 scratch folder, your notebooks are graded there exactly as the instructor's autograde would
-(same sandbox, same judge, same limits), and the scratch folder is deleted. Prints the score
-of each graded function and, for each lost point, the reason.
+(same sandbox, same judge, same limits), and the scratch folder is deleted (--workspace DIR
+keeps it in DIR, the graded notebooks under autograded/: one subfolder per folder when
+several are checked). Prints the score of each graded function and, for each lost point, the
+reason.
 """
 
+import contextlib
 import sys
 import tempfile
 from pathlib import Path
@@ -24,14 +27,18 @@ from grader.nbgrader_run import generate_assignment
 STUDENT = "me"
 
 
-def check(course, folder, quiet=True, seed=None):
-    """Grade the notebooks in `folder` against `course`; return the grading record."""
+def check(course, folder, quiet=True, seed=None, workspace=None):
+    """Grade the notebooks in `folder` against `course`; return the grading record.
+
+    The grading happens in `workspace` (kept) or, without one, in a scratch folder (deleted).
+    """
     folder = Path(folder).resolve()
     names = [path.stem for path in course.source_notebooks()]
     if not any((folder / f"{name}.ipynb").exists() for name in names):
         raise CourseError(f"none of the assignment's notebooks ({', '.join(names)}) is in {folder}")
     submission = read_submission(folder.parent, [folder.name])
-    with tempfile.TemporaryDirectory(prefix="grader-check-") as scratch:
+    with contextlib.ExitStack() as stack:
+        scratch = workspace or stack.enter_context(tempfile.TemporaryDirectory(prefix="grader-check-"))
         course.use_workspace(scratch, private_gradebook=True)
         outcome = generate_assignment(course.nbgrader_config())
         if not outcome["success"]:
@@ -127,8 +134,12 @@ def main(args):
                 root = CourseRoot(args.course_root, "", args.limit)  # no assignment chosen yet
                 course = CourseRoot(args.course_root, assignment_of(root.source_root(), folder,
                                                                     root.default_assignment()), args.limit)
+        workspace = None
+        if args.workspace:
+            workspace = Path(args.workspace) if len(folders) == 1 else \
+                Path(args.workspace) / f"{index + 1}-{folder.resolve().name}"
         try:
-            record = check(course, folder, quiet=False, seed=args.seed)
+            record = check(course, folder, quiet=False, seed=args.seed, workspace=workspace)
         except RuntimeError as error:
             print(f"error: the notebooks in {folder} could not be graded:\n{error}", file=sys.stderr)
             status = 1
@@ -136,4 +147,6 @@ def main(args):
         if index:
             print()
         print(format_report(record, folder, course.assignment if len(folders) > 1 else None))
+        if workspace:
+            print(f"The graded notebooks are kept in {Path(workspace).resolve() / 'autograded'}")
     return status

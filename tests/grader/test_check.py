@@ -103,18 +103,24 @@ def test_check_gives_what_autograde_gives(corpus, checked, scenario):
 
 @pytest.mark.slow  # runs `python -m grader` or a fresh Python: seconds each
 def test_check_grades_each_folder_against_its_own_assignment(tmp_path):
-    """With two assignments in the course, does one call grade each folder against the assignment it holds?"""
+    """With two assignments in the course, does one call grade each folder against the assignment it holds,
+    keeping each folder's grading in its own part of --workspace?"""
     root = copy_course(COURSE, tmp_path / "course")
     (root / "source" / "extra").mkdir()
     shutil.copyfile(root / "source" / "toy" / "01_basics.ipynb", root / "source" / "extra" / "03_extra.ipynb")
     extra = tmp_path / "extension"
     extra.mkdir()
     shutil.copyfile(SUBMISSIONS / "correct" / "01_basics.ipynb", extra / "03_extra.ipynb")
-    process = run_grader("check", SUBMISSIONS / "fails-hidden-test", extra, "--course-root", root)
+    process = run_grader("check", SUBMISSIONS / "fails-hidden-test", extra, "--course-root", root,
+                         "--workspace", tmp_path / "kept")
     first, second = process.stdout.split("\nChecked ")
     assert "against toy" in first and "Total: 8/10" in first
     assert "against extra" in second and "Total: 5/5" in second
     assert _scores_printed(second) == {"add": (2.0, 2.0), "mean": (3.0, 3.0)}
+    for part, kept in ((first, "1-fails-hidden-test/autograded/me/toy/01_basics.ipynb"),
+                       (second, "2-extension/autograded/me/extra/03_extra.ipynb")):
+        assert (tmp_path / "kept" / kept).is_file(), sorted((tmp_path / "kept").rglob("*.ipynb"))
+        assert f"kept in {(tmp_path / 'kept' / kept).parents[2]}" in part, part
 
 
 def test_check_names_the_notebooks_of_every_assignment_when_a_folder_holds_none(tmp_path):
