@@ -199,13 +199,13 @@ def _load(model, weights, meta_path):
 
 def _save(model, history, folder, key, parts, seconds, run):
     folder.mkdir(exist_ok=True)
-    partial = folder / f"{key}.partial.weights.h5"
+    partial = folder / f"{key}.partial-{os.getpid()}.weights.h5"  # two kernels saving at once do not collide
     model.save_weights(str(partial))
     os.replace(partial, folder / f"{key}.weights.h5")
     values = getattr(history, "history", history) or {}
     meta = {"key": key, "saved_at": time.time(), "seconds": seconds, "run": run, "parts": parts,
             "history": {name: [float(v) for v in series] for name, series in values.items()}}
-    text = folder / f"{key}.partial.json"
+    text = folder / f"{key}.partial-{os.getpid()}.json.tmp"
     text.write_text(json.dumps(meta, indent=1), encoding="utf-8")
     os.replace(text, folder / f"{key}.json")
     for old in _saved(folder)[KEEP:]:

@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.cores import pytest_runtest_protocol, pytest_xdist_make_scheduler  # noqa: F401 (hooks)
+
 # The tiny generated set: a dozen small pairs, made once per test session.
 TINY = {"count": 12, "height": 48, "width": 64, "seed": 3}
 
@@ -20,7 +22,7 @@ def tiny_dataset(tmp_path_factory):
 # and subprocesses, seconds to minutes each) or train a model. A test that uses one is slow
 # (deselect with -m "not slow" for the quick loop).
 SLOW_FIXTURES = {"released_course", "fresh_course", "corpus", "graded", "postgres", "bundle", "unpacked",
-                 "solved_bundle", "executed_release", "lab", "browser", "training_run"}
+                 "solved_bundle", "executed_bundle", "executed_release", "lab", "browser", "training_run"}
 
 
 def pytest_collection_modifyitems(items):

@@ -56,26 +56,35 @@ def kernel_environment(**changes):
     return environment
 
 
-def execute_notebook(path, allow_errors, timeout=600, **environment):
-    """Execute a notebook in its own folder with nbclient; return (notebook, seconds).
+def execute_notebooks(paths, allow_errors, jobs=2, timeout=600, **environment):
+    """Execute notebooks, each in its own folder and kernel, `jobs` at a time, started in the order given
+    (put the longest first); return {path: (notebook, seconds)}.
 
-    The kernel inherits os.environ with `environment` added (e.g. COURSE_FAST="1").
+    Each kernel gets os.environ with `environment` added (e.g. COURSE_FAST="1"); the test process's own
+    environment is left alone. Several kernels at once use both cores while one of them imports TensorFlow.
     """
+    import asyncio  # noqa: PLC0415
+
     from nbclient import NotebookClient  # noqa: PLC0415
 
-    notebook = nbformat.read(path, as_version=4)
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(kernel_environment(**environment))
-    try:
-        start = time.perf_counter()
-        NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
-                       resources={"metadata": {"path": str(Path(path).parent)}}).execute()
-        seconds = time.perf_counter() - start
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return notebook, seconds
+    paths = [Path(path) for path in paths]
+    env = kernel_environment(**environment)
+
+    async def run_all():
+        gate = asyncio.Semaphore(jobs)
+
+        async def run_one(path):
+            notebook = nbformat.read(path, as_version=4)
+            client = NotebookClient(notebook, timeout=timeout, kernel_name="python3", allow_errors=allow_errors,
+                                    resources={"metadata": {"path": str(path.parent)}})
+            async with gate:
+                start = time.perf_counter()
+                await client.async_execute(env=env)
+                return notebook, time.perf_counter() - start
+
+        return await asyncio.gather(*(run_one(path) for path in paths))
+
+    return dict(zip(paths, asyncio.run(run_all())))
 
 
 def errors_of(notebook):

@@ -1,4 +1,4 @@
-"""./run-tests: the quick loop spreads over the cores (pytest-xdist); a run with the slow tests does not."""
+"""./run-tests spreads the tests over the cores (pytest-xdist) unless told not to."""
 
 import subprocess
 from pathlib import Path
@@ -17,10 +17,10 @@ def ran(*args):
     return done.stdout
 
 
-@pytest.mark.slow  # four pytest processes, one with workers: about 10 s
-def test_only_the_quick_loop_is_spread_over_the_cores():
-    """Does `-m "not slow"` start xdist workers, while a plain run, `-n 0` and `-p no:xdist` stay in one process?"""
+@pytest.mark.slow  # four pytest processes, two with workers: about 10 s
+def test_runs_are_spread_over_the_cores_unless_told_not_to():
+    """Do a plain run and the quick loop start xdist workers, while `-n 0` and `-p no:xdist` stay in one process?"""
     assert "bringing up nodes" in ran("-m", "not slow")
-    assert "bringing up nodes" not in ran()
+    assert "bringing up nodes" in ran()
     assert "bringing up nodes" not in ran("-m", "not slow", "-n", "0")
-    assert "bringing up nodes" not in ran("-m", "not slow", "-p", "no:xdist")  # no -n for a pytest without it
+    assert "bringing up nodes" not in ran("-p", "no:xdist")  # no -n for a pytest without it
