@@ -1,14 +1,17 @@
 """How the tests share the cores when pytest-xdist spreads them (./run-tests does; `-n 0` does not).
 
-The tests of tests/grader/ start kernels, judges and Dask workers under time limits that assume the
-cores are theirs (4 s a call for the toy course: a memory bomb must reach its limit within that), and
-share session fixtures too costly to make twice (the graded toy corpus). So, under xdist:
+The tests of tests/grader/ share session fixtures too costly to make twice (the graded toy corpus),
+and most of them start kernels, judges and Dask workers under the toy course's time limits, which
+assume the cores are theirs (4 s a call: a memory bomb must reach its limit within that). So, under
+xdist:
 
 - tests/grader/ is one unit of work, given to one worker, its session fixtures made once;
 - each of its tests runs alone: every other worker waits while it runs. The other tests run side
   by side. This is a readers-writer lock across the workers of one run (`flock` on two files in the
   run's temporary folder), held for a test's setup, call and teardown: shared by the others,
-  exclusive by a test of tests/grader/. A turnstile stops a stream of others from starving it.
+  exclusive by a test that runs alone. A turnstile stops a stream of others from starving it.
+- The U-Net attack corpus (test_corpus.py) is graded under the U-Net course's limits (a minute a
+  cell, two minutes an answer) and shares the cores: its four minutes need not stop the others.
 
 tests/conftest.py imports the two hooks below.
 """
@@ -19,11 +22,12 @@ from pathlib import Path
 
 import pytest
 
-ALONE = "tests/grader/"  # node ids under this folder: one unit of work, each test alone
+GRADER_TESTS = "tests/grader/"  # node ids under this folder: one unit of work, each test alone but...
+SHARING = ("tests/grader/test_corpus.py",)  # ...these, whose time limits are minutes
 
 
 def runs_alone(nodeid):
-    return nodeid.startswith(ALONE)
+    return nodeid.startswith(GRADER_TESTS) and not nodeid.startswith(SHARING)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -35,7 +39,7 @@ def pytest_xdist_make_scheduler(config, log):
 
     class GraderTogether(LoadFileScheduling):
         def _split_scope(self, nodeid):
-            return ALONE if runs_alone(nodeid) else super()._split_scope(nodeid)
+            return GRADER_TESTS if nodeid.startswith(GRADER_TESTS) else super()._split_scope(nodeid)
 
     return GraderTogether(config, log)
 
@@ -52,7 +56,7 @@ def _locked(path, operation):
 
 @contextmanager
 def cores_for(nodeid, folder):
-    """Hold the cores for one test: alone for tests/grader/, shared for the others."""
+    """Hold the cores for one test: alone (most of tests/grader/) or shared (the others)."""
     alone = runs_alone(nodeid)
     room = folder / "cores.lock"
     with ExitStack() as held:

@@ -1,5 +1,6 @@
-"""tests/cores.py: spread over two xdist workers, the tests of tests/grader/ run on one worker, each alone,
-while the other tests run side by side. Checked on a made-up suite whose tests log when they ran."""
+"""tests/cores.py: spread over two xdist workers, the tests of tests/grader/ run on one worker, each alone
+(but the U-Net corpus's), while the other tests run side by side. Checked on a made-up suite whose tests log
+when they ran."""
 
 import json
 import os
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cores import ALONE
+from tests.cores import GRADER_TESTS, SHARING
 
 REPO_TESTS = Path(__file__).resolve().parent
 
@@ -40,10 +41,11 @@ def test_logged(n, request):
 
 @pytest.mark.slow  # a pytest run with two workers: about 10 s
 def test_grader_tests_run_on_one_worker_each_alone_and_the_others_side_by_side(tmp_path):
-    """Do the tests/grader/ tests share one worker and never overlap another test, while the others overlap?"""
+    """Do the tests/grader/ tests share one worker, those that run alone never overlapping another test, while
+    the others overlap?"""
     suite, log = tmp_path / "suite", tmp_path / "log"
     log.mkdir()
-    files = {f"{ALONE}test_one.py": 3, f"{ALONE}test_two.py": 2,
+    files = {f"{GRADER_TESTS}test_one.py": 3, f"{GRADER_TESTS}test_two.py": 2, SHARING[0]: 2,
              **{f"tests/test_free_{n}.py": 2 for n in range(6)}}
     for name, count in files.items():
         (suite / name).parent.mkdir(parents=True, exist_ok=True)
@@ -55,9 +57,10 @@ def test_grader_tests_run_on_one_worker_each_alone_and_the_others_side_by_side(t
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     runs = {path.stem: json.loads(path.read_text()) for path in log.glob("*.json")}
     assert len(runs) == sum(files.values())
-    alone = {name: run for name, run in runs.items() if name.startswith(ALONE.replace("/", "_"))}
-    others = {name: run for name, run in runs.items() if name not in alone}
-    assert len({run["worker"] for run in alone.values()}) == 1, alone
+    grader = {name: run for name, run in runs.items() if name.startswith(GRADER_TESTS.replace("/", "_"))}
+    alone = {name: run for name, run in grader.items() if not name.startswith(SHARING[0].replace("/", "_"))}
+    others = {name: run for name, run in runs.items() if name not in grader}
+    assert len(alone) == 5 and len({run["worker"] for run in grader.values()}) == 1, grader
 
     def overlap(a, b):
         return a["start"] < b["end"] and b["start"] < a["end"]
