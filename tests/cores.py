@@ -11,7 +11,9 @@ xdist:
   run's temporary folder), held for a test's setup, call and teardown: shared by the others,
   exclusive by a test that runs alone. A turnstile stops a stream of others from starving it.
 - The U-Net attack corpus (test_corpus.py) is graded under the U-Net course's limits (a minute a
-  cell, two minutes an answer) and shares the cores: its four minutes need not stop the others.
+  cell, two minutes an answer) and shares the cores: its minutes of grading need not stop the
+  others. It stays in the unit (it needs none of its fixtures): on a worker of its own it would run
+  while a toy-course test waits to be alone, and hold both workers up.
 
 tests/conftest.py imports the two hooks below.
 """
