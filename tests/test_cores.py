@@ -17,7 +17,7 @@ from tests.cores import GRADER_TESTS, SHARING
 REPO_TESTS = Path(__file__).resolve().parent
 
 CONFTEST = f"""
-import importlib.util, sys
+import importlib.util
 spec = importlib.util.spec_from_file_location("cores_under_test", {str(REPO_TESTS / "cores.py")!r})
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
