@@ -27,6 +27,7 @@ STREET = ("void", "sky", "building", "pole", "road", "sidewalk", "tree", "sign",
 STREET_COLORS = [[0, 0, 0], [128, 128, 128], [128, 0, 0], [192, 192, 128], [128, 64, 128], [0, 0, 192],
                  [128, 128, 0], [192, 128, 128], [64, 64, 128], [64, 0, 128], [64, 64, 0], [0, 128, 192]]
 README = Path(__file__).resolve().parents[1] / "data" / "README.md"
+COURSE_SPEC = Path(__file__).resolve().parents[1] / "docs" / "course-spec.md"
 
 
 def _write_pairs(folder, masks):
@@ -109,6 +110,15 @@ def test_the_card_in_the_data_readme_is_valid(tmp_path):
     example = re.search(r"```json\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL).group(1)
     (tmp_path / "classes.json").write_text(example)
     assert load_classes(tmp_path).names == STREET
+
+
+def test_the_course_spec_lists_the_default_classes():
+    """Does docs/course-spec.md list the 23 CARLA classes with the ids, names and colours of course.classes?"""
+    rows = re.findall(r"^\| (\d+) \| ([a-z ]+) \| (\d+), (\d+), (\d+) \|$",
+                      COURSE_SPEC.read_text(encoding="utf-8"), re.MULTILINE)
+    assert [int(row[0]) for row in rows] == list(range(23))
+    assert tuple(row[1] for row in rows) == CLASS_NAMES
+    np.testing.assert_array_equal(np.array([row[2:] for row in rows], int), CLASS_COLORS)
 
 
 # --- the card's classes flow into the plots and the metrics -------------------------------

@@ -12,7 +12,7 @@ from course.reference import reference_function
 from test_utils import summary
 
 SPEC_TABLE = Path(__file__).parent / "fixtures" / "course_spec_unet_table.txt"
-SPEC_FILE = Path(__file__).resolve().parents[2] / "shared" / "COURSE_SPEC.md"
+SPEC_FILE = Path(__file__).resolve().parents[1] / "docs" / "course-spec.md"
 
 
 def _parse_spec_value(text):
@@ -23,7 +23,7 @@ def _parse_spec_value(text):
 
 
 def spec_rows():
-    """The COURSE_SPEC table as rows: class, shape, params, then the listed attributes."""
+    """The course spec's table as rows: class, shape, params, then the listed attributes."""
     rows = []
     for line in SPEC_TABLE.read_text().splitlines():
         if not line.strip() or line.startswith("#"):
@@ -43,7 +43,7 @@ def unet():
 
 
 def test_reference_unet_matches_the_course_spec_table(unet):
-    """Does the reference U-Net give exactly the COURSE_SPEC table, row for row?"""
+    """Does the reference U-Net give exactly the table of docs/course-spec.md, row for row?"""
     expected = spec_rows()
     table = summary(unet)
     assert len(table) == len(expected) == 35
@@ -57,10 +57,7 @@ def test_reference_unet_matches_the_course_spec_table(unet):
 
 
 def test_spec_fixture_is_a_verbatim_copy_of_the_course_spec():
-    """Is tests/fixtures/course_spec_unet_table.txt still the table in COURSE_SPEC.md?"""
-    # The project's shared/ folder lies beside every checkout, CI's fresh clone included.
-    assert SPEC_FILE.exists(), (f"{SPEC_FILE} is missing: this test needs the project's shared/ folder beside "
-                                "the checkout (copy it there)")
+    """Is tests/fixtures/course_spec_unet_table.txt still the table in docs/course-spec.md?"""
     fixture = "".join(line + "\n" for line in SPEC_TABLE.read_text().splitlines()
                       if not line.startswith("#"))
     assert fixture in SPEC_FILE.read_text()

@@ -195,7 +195,7 @@ def check_upsampling_block(upsampling_block, expansive_shape=None, contractive_s
 def check_unet_model(unet_model, random_cases=0, **kwargs):
     """Check unet_model's layers against the reference, layer by layer.
 
-    Without arguments: the default model (the full table of COURSE_SPEC). With keyword
+    Without arguments: the default model (the full table of docs/course-spec.md). With keyword
     arguments (input_size, n_filters, n_classes): that model.
     """
     specs = [] if (kwargs or random_cases) else [{"inputs": [], "kwargs": {}}]
