@@ -24,6 +24,14 @@ from grader.intake import read_submission
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?( ?[A-Z]{1,5}| ?[+-]\d\d:?\d\d)?\s*$")
 
 
+# What happened in a notebook that a person should look at: the judge's own failure, and answers
+# that did not come from the grader's agent (several answers to one call, unreadable, another
+# question's): a student's attempt on the grader, or a bug of ours; and what a check could not read
+# with certainty (code that reaches around the notebook's names: sys.modules, get_ipython(), ...).
+FLAGGED_EVENTS = ("judge", "forged", "review")
+MAX_ATTEMPTS = 3  # runs that could not grade an unchanged submission before it is given up
+
+
 class AutogradeError(RuntimeError):
     """The batch cannot start (another run holds the course, or the course is not ready)."""
 
@@ -52,11 +60,14 @@ class Batch:
         if students:
             available = [s for s in available if s in set(students)]
         to_grade, done = [], []
+        self.given_up = []
         for student in available:
             submission = self.read(student)
-            if not self.force and records.is_current(records.read_record(self.course, student),
-                                                     submission.fingerprint()):
+            record = records.read_record(self.course, student)
+            if not self.force and records.is_current(record, submission.fingerprint()):
                 done.append(student)
+            elif not self.force and records.attempts(record, submission.fingerprint()) >= MAX_ATTEMPTS:
+                self.given_up.append(record)  # it failed every time: a person looks, or --force
             else:
                 to_grade.append((student, submission))
         return to_grade, done, unknown
@@ -78,7 +89,7 @@ class Batch:
                                  f"{course.state_dir / '.lock'}); wait for it or stop it") from None
         try:
             to_grade, done, unknown = self.plan(students)
-            summary = {"graded": [], "skipped": done, "failed": [], "unknown": unknown,
+            summary = {"graded": [], "skipped": done, "failed": list(self.given_up), "unknown": unknown,
                        "isolation": caps.summary(course.sandbox), "notes": list(caps.notes)}
             if to_grade:
                 course.prepare()
@@ -150,7 +161,7 @@ class Batch:
             for test in entry["tests"]:
                 test["score"] = found.get("grades", {}).get(test["cell"], (test["score"],))[0]
         record["flags"] = [f"{name}: {event['message']}" for name, entry in record["notebooks"].items()
-                           for event in entry.get("events", []) if event["kind"] == "judge"]
+                           for event in entry.get("events", []) if event["kind"] in FLAGGED_EVENTS]
         return self._write_record(student, submission, record)
 
     def _tests_not_run(self, name, found, entry):
@@ -168,9 +179,13 @@ class Batch:
         """A student the batch could not grade: still in the gradebook and every export."""
         with contextlib.suppress(Exception):
             gradebook.save_empty(self.course, student)
+        attempts = records.attempts(records.read_record(self.course, student), submission.fingerprint()) + 1
+        if attempts >= MAX_ATTEMPTS:
+            error = (f"given up after {attempts} runs that could not grade it (run autograde with --force "
+                     f"to try again): {error}")
         record = {"student": student, "assignment": self.course.assignment, "status": "not graded",
                   "error": str(error), "notes": submission.notes() + list((result or {}).get("notes", [])),
-                  "notebooks": {}, "seed": (result or {}).get("seed")}
+                  "notebooks": {}, "seed": (result or {}).get("seed"), "attempts": attempts}
         return self._write_record(student, submission, record)
 
     def _write_record(self, student, submission, record):

@@ -237,6 +237,8 @@ class SandboxedExecute(Execute):
             outputs.append(error_output(ename, message, message.split("\n")))
             if kind in ("internal",):
                 self._record("judge", index, f"{grade_id}: {message.splitlines()[0][:300]}")
+        for flag in verdict.get("flags") or ():
+            self._record("review", index, f"{grade_id}: {flag}")
         cell.outputs = outputs
         cell.execution_count = None
         return cell
@@ -248,6 +250,7 @@ class SandboxedExecute(Execute):
                                            "frames": [], "placeholder": False}}
         limits = self.context.judge_settings
         request = {"id": message["id"], "target": message.get("target"), "probe": message.get("probe"),
+                   "define": message.get("define"),
                    "args": message.get("args", []), "kwargs": message.get("kwargs", {}),
                    "max_bytes": limits.answer_mb * 2**20}
         timeout = min(limits.probe_timeout, remaining)
@@ -262,7 +265,10 @@ class SandboxedExecute(Execute):
             if outcome.killed:
                 self._stop("the kernel ignored the interrupt after a test's call timed out")
             return _no_answer(f"a call of {message.get('target')} did not return within {timeout:.0f} s (interrupted)")
-        return reply_from_outcome(outcome, message)
+        reply = reply_from_outcome(outcome, message)
+        if reply.pop("forged", False):
+            self._record("forged", None, f"a call of {message.get('target')}: {reply['error']['message']}")
+        return reply
 
     # Output ------------------------------------------------------------------------------
     def output(self, outs, msg, display_id, cell_index):

@@ -70,6 +70,14 @@ def is_current(record, fingerprint):
         record.get("fingerprint") == fingerprint and record.get("grader_version") == GRADER_VERSION
 
 
+def attempts(record, fingerprint):
+    """How many runs in a row could not grade this very submission (0: none, or it changed since)."""
+    if not record or record.get("status") != "not graded" or record.get("fingerprint") != fingerprint \
+            or record.get("grader_version") != GRADER_VERSION:
+        return 0
+    return int(record.get("attempts", 1))
+
+
 def summary_reason(record):
     """One line on why points were lost (empty for full marks without notes)."""
     parts = []

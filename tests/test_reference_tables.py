@@ -67,3 +67,20 @@ def test_answers_files_that_differ_only_in_float_noise_are_the_same():
     other_key = answers.dumps({"j": {"sketch": [0.16899796308417997, -1.8085675058482729], "params": 121745}})
     assert answers.same_text(committed, noise)
     assert not any(answers.same_text(committed, text) for text in (moved, other_int, other_key))
+
+
+def test_answers_compare_arrays_as_numbers_within_tolerance():
+    """Are two answers files with arrays equal up to float noise the same, and a real change not?"""
+    import numpy as np
+
+    from test_utils import answers
+
+    base = np.linspace(0.1, 1.0, 12, dtype=np.float64).reshape(3, 4)
+
+    def text(array):
+        return json.dumps({"answers": {"case": {"value": answers.to_json(array)}}})
+
+    assert answers.same_text(text(base), text(base * (1 + 1e-9)))
+    assert not answers.same_text(text(base), text(base * 1.01))
+    assert not answers.same_text(text(base), text(base.reshape(4, 3)))
+    assert not answers.same_text(text(base.astype(np.int64)), text((base * 10).astype(np.int64)))

@@ -48,8 +48,11 @@ def check(course, folder, quiet=True, seed=None, workspace=None):
         write_files(files, course.submitted_dir(STUDENT))
         summary = Batch(course, InProcess(), force=True, quiet=quiet, seed=seed).run([STUDENT])
         record = (summary["graded"] or summary["failed"])[0]
-        if record["status"] != "graded":
-            raise RuntimeError(record.get("error") or record.get("reason") or "grading failed")
+        if record["status"] != "graded":  # still a total, with the reason: 0 of the assignment's points
+            from grader.gradebook import max_scores
+
+            record["score"] = 0.0
+            record["max_score"] = sum(sum(cells.values()) for cells in max_scores(course).values())
         record["isolation"] = summary["isolation"]
         return record
 
@@ -66,6 +69,9 @@ def format_report(record, folder, assignment=None):
         return f"{test['function']} ({test['cell']})" if counts[test["function"]] > 1 else test["function"]
 
     width = max([len(label(t)) for t in tests] + [12])
+    if record.get("status", "graded") != "graded":
+        reason = str(record.get("reason") or record.get("error") or "grading failed").strip()
+        lines.append(f"not graded: {reason.splitlines()[0][:400] if reason else 'grading failed'}")
     for note in record.get("notes", []):
         lines.append(f"note: {note}")
     for name, entry in sorted(record["notebooks"].items()):
@@ -73,7 +79,7 @@ def format_report(record, folder, assignment=None):
         for note in entry.get("notes", []):
             lines.append(f"    note: {note}")
         for event in entry.get("events", []):
-            if event["kind"] in ("died", "hung", "budget", "output", "judge"):
+            if event["kind"] in ("died", "hung", "budget", "output", "judge", "forged", "review"):
                 lines.append(f"    note: {event['message']}")
         for test in entry["tests"]:
             points = f"{test['score']:g}/{test['max_score']:g}"
@@ -147,6 +153,8 @@ def main(args):
         if index:
             print()
         print(format_report(record, folder, course.assignment if len(folders) > 1 else None))
+        if record.get("status") != "graded":
+            status = 1
         if workspace:
             print(f"The graded notebooks are kept in {Path(workspace).resolve() / 'autograded'}")
     return status

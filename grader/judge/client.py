@@ -9,6 +9,7 @@ how it reads answers would not hand a student the grader's rights. It dies with 
 import contextlib
 import json
 import os
+import secrets
 import select
 import subprocess
 import sys
@@ -23,6 +24,10 @@ JUDGE_UID_OFFSET = 999  # a bare uid past the slots', when users cannot be creat
 
 class JudgeUnavailable(RuntimeError):
     """The judge process could not be started or stopped answering."""
+
+
+class ProtocolError(RuntimeError):
+    """A message out of turn, of the wrong kind or unreadable: the judge is stopped and started anew."""
 
 
 def _die_with_parent():
@@ -121,7 +126,10 @@ class JudgeProcess:
                 raise JudgeUnavailable(f"the judge closed its pipe: {self.log_tail()}")
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line)
+        try:
+            return json.loads(line)
+        except (ValueError, RecursionError):
+            raise ProtocolError("a message from the judge that is not readable") from None
 
     def _send(self, message):
         self._write.write(json.dumps(message) + "\n")
@@ -140,31 +148,46 @@ class JudgeProcess:
     def grade_cell(self, request, answer_probe, timeout):
         """Run one test cell in the judge; relay its probes through `answer_probe(message)`.
 
-        Returns the verdict dict; a judge that fails or passes `timeout` seconds is stopped
-        (the next cell starts a new one) and the verdict is an internal error.
+        Every message of the cell carries its turn (a fresh random id) and each probe its
+        number, in order: anything else from the judge, or any failure while relaying (an
+        answer that cannot be read, say), stops the judge, and the next cell starts a new one,
+        so that no answer of this cell can ever be read as part of another cell's, or another
+        student's. Returns the verdict dict; a judge that fails or passes `timeout` seconds
+        gives an internal-error verdict.
         """
         deadline = time.monotonic() + timeout
+        turn = secrets.token_hex(8)
         try:
             self.wait_ready()
-            self._send({"op": "cell", **request})
+            self._send({"op": "cell", **request, "turn": turn})
+            expected_probe = 1
             while True:
                 message = self._readline(deadline)
+                if not isinstance(message, dict) or message.get("turn") != turn:
+                    raise ProtocolError("a message from the judge that belongs to no current test")
                 if message.get("op") == "verdict":
-                    return message
-                if message.get("op") == "probe":
-                    remaining = max(1.0, deadline - time.monotonic())
+                    verdict = {key: message.get(key) for key in ("op", "passed", "output", "message", "kind")}
+                    flags = message.get("flags") if isinstance(message.get("flags"), list) else []
+                    return {**verdict, "flags": [str(flag)[:300] for flag in flags[:20]]}
+                if message.get("op") != "probe" or message.get("id") != expected_probe:
+                    raise ProtocolError(f"an unexpected {str(message.get('op'))[:20]!r} message from the judge")
+                remaining = max(1.0, deadline - time.monotonic())
+                try:
                     reply = answer_probe(message, remaining)
-                    self._send({"op": "answer", "id": message["id"], **reply})
-                else:
-                    raise JudgeUnavailable(f"unexpected message from the judge: {str(message)[:200]}")
+                except Exception as error:  # noqa: BLE001 (the kernel's answer, whatever it was, is no answer)
+                    reply = {"ok": False, "error": {"type": "NoAnswer", "frames": [], "placeholder": False,
+                                                    "message": f"the kernel's answer could not be read "
+                                                               f"({type(error).__name__})"}}
+                self._send({"op": "answer", "id": expected_probe, "turn": turn, **reply})
+                expected_probe += 1
         except TimeoutError:
             self.stop()
             return {"op": "verdict", "passed": False, "kind": "timeout", "output": "",
                     "message": f"the test did not finish within {timeout:.0f} s and was stopped"}
-        except (JudgeUnavailable, OSError, ValueError) as error:
+        except Exception as error:  # noqa: BLE001 (the judge, the pipe or the protocol: never another cell's)
             self.stop()
             return {"op": "verdict", "passed": False, "kind": "internal", "output": "",
-                    "message": f"the grader's judge failed ({str(error)[:300]})"}
+                    "message": f"the grader's judge failed ({type(error).__name__}: {str(error)[:300]})"}
 
     def log_tail(self, size=3000):
         if self.log is None:

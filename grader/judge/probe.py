@@ -79,29 +79,72 @@ def run_probe(executor, code, timeout, max_bytes):
     return outcome
 
 
-def no_answer(message):
-    """The reply the judge gets when the kernel gave no usable answer (its check then fails)."""
-    return {"ok": False, "error": {"type": "NoAnswer", "message": message, "frames": [], "placeholder": False}}
+def no_answer(message, forged=False):
+    """The reply the judge gets when the kernel gave no usable answer (its check then fails).
+
+    `forged`: the answer was not what the grader's own agent sends (several answers, another
+    question's, unreadable, nested past any plain answer): the worker flags it for review.
+    """
+    reply = {"ok": False, "error": {"type": "NoAnswer", "message": message, "frames": [], "placeholder": False}}
+    if forged:
+        reply["forged"] = True
+    return reply
+
+
+MAX_NESTING = 64  # deeper than any plain answer (agent.MAX_DEPTH) may be: refused before anything else
+_TOO_DEEP = object()
+
+
+def _too_deep(value, limit=MAX_NESTING):
+    """Does this parsed JSON value nest deeper than `limit`? (iterative: no recursion to exhaust)"""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth >= limit:
+                return True
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return False
 
 
 def reply_from_outcome(outcome, message):
-    """The kernel's one answer to `message`, as plain checked data, or a NoAnswer reply saying why."""
+    """The kernel's one answer to `message`, as plain checked data, or a NoAnswer reply saying why.
+
+    Never raises: whatever the kernel sent (deep nesting, huge or broken text, wrong types,
+    another question's id), the result is a reply the judge can be given, so that one
+    student's answer can never leave the judge waiting for the next student's messages.
+    """
+    try:
+        return _reply(outcome, message)
+    except Exception as error:  # noqa: BLE001 (every malformed answer is the student's, not ours)
+        return no_answer(f"the kernel's answer could not be read ({type(error).__name__})", forged=True)
+
+
+def _reply(outcome, message):
     target = message.get("target")
     if outcome.answers > 1:
         return no_answer(f"the kernel sent {outcome.answers} answers to one call of {target}: "
-                         f"something in the notebook answers for the grader")
+                         f"something in the notebook answers for the grader", forged=True)
     if outcome.text is None:
         return no_answer("the kernel sent no answer (is the grader's probe blocked or its output redirected?)")
     try:
         reply = json.loads(outcome.text)
-    except ValueError:
-        return no_answer("the kernel's answer is not valid data")
-    if not isinstance(reply, dict) or reply.get("id") != message["id"]:
-        return no_answer("the kernel's answer belongs to another question")
-    if reply.get("ok"):
+    except RecursionError:
+        reply = _TOO_DEEP
+    except (ValueError, TypeError):
+        return no_answer("the kernel's answer is not valid data", forged=True)
+    if reply is _TOO_DEEP or _too_deep(reply):
+        return no_answer(f"the kernel's answer is nested more than {MAX_NESTING} levels deep: not plain data",
+                         forged=True)
+    if not isinstance(reply, dict) or reply.get("id") != message["id"] or isinstance(reply.get("id"), bool):
+        return no_answer("the kernel's answer belongs to another question", forged=True)
+    if reply.get("ok") is True:
         return {"ok": True, "value": reply.get("value")}
     error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
+    frames = error.get("frames") if isinstance(error.get("frames"), list) else []
     return {"ok": False, "error": {"type": str(error.get("type", "Error"))[:100],
                                    "message": str(error.get("message", ""))[:4000],
-                                   "frames": [f for f in error.get("frames", []) if isinstance(f, dict)][:8],
-                                   "placeholder": bool(error.get("placeholder"))}}
+                                   "frames": [{key: str(frame.get(key, ""))[:200]
+                                               for key in ("function", "where", "line", "code")}
+                                              for frame in frames if isinstance(frame, dict)][:8],
+                                   "placeholder": error.get("placeholder") is True}}

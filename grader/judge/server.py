@@ -35,16 +35,34 @@ from grader.judge.remote import Remote, RemoteError
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
 
+class OutOfTurn(BaseException):
+    """The worker sent something other than this probe's answer: this judge stops at once.
+
+    A BaseException, so that no check's `except Exception` can swallow it: after it, nothing
+    this process holds can be matched to a cell any more, and the worker starts a new judge.
+    """
+
+
 class Channel:
-    """The judge's end of the worker's pipes: probes out, answers in."""
+    """The judge's end of the worker's pipes: probes out, answers in, each tied to its cell's turn."""
 
     def __init__(self, read_fd, write_fd):
         self.reader = os.fdopen(read_fd, "r", encoding="utf-8")
         self.writer = os.fdopen(write_fd, "w", encoding="utf-8", buffering=1)
+        self.turn = None  # the current cell's turn, from its "cell" message
         self.next_id = 0
+        self.flags = []
+
+    def begin(self, turn):
+        self.turn, self.next_id, self.flags = turn, 0, []
+
+    def flag(self, reason):
+        """A check asks for a person's review of this submission (see Remote.grader_flag)."""
+        if reason not in self.flags and len(self.flags) < 20:
+            self.flags.append(str(reason)[:300])
 
     def send(self, message):
-        self.writer.write(json.dumps(message) + "\n")
+        self.writer.write(json.dumps({**message, "turn": self.turn}) + "\n")
         self.writer.flush()
 
     def receive(self):
@@ -53,13 +71,14 @@ class Channel:
             raise EOFError("the grading worker closed the judge's pipe")
         return json.loads(line)
 
-    def ask(self, target, probe, args, kwargs):
+    def ask(self, target, probe, args, kwargs, define=None):
         self.next_id += 1
-        self.send({"op": "probe", "id": self.next_id, "target": target, "probe": probe,
+        self.send({"op": "probe", "id": self.next_id, "target": target, "probe": probe, "define": define,
                    "args": agent.encode(list(args)), "kwargs": agent.encode(dict(kwargs))["__dict__"]})
         reply = self.receive()
-        if reply.get("op") != "answer" or reply.get("id") != self.next_id:
-            raise RuntimeError(f"the worker answered out of turn: {str(reply)[:200]}")
+        if not isinstance(reply, dict) or reply.get("op") != "answer" or reply.get("id") != self.next_id \
+                or reply.get("turn") != self.turn:
+            raise OutOfTurn("the worker's message is not the answer to this probe")
         if not reply.get("ok"):
             error = reply.get("error") or {}
             frames = [{key: str(frame.get(key, ""))[:200] for key in ("function", "where", "line", "code")}
@@ -68,7 +87,7 @@ class Channel:
                               frames, bool(error.get("placeholder")))
         try:
             return agent.decode(reply.get("value"))
-        except (agent.DecodeError, ValueError, TypeError) as error:
+        except (agent.DecodeError, ValueError, TypeError, RecursionError) as error:
             raise RemoteError(target, "NoAnswer", f"its answer is not plain data ({error})") from None
 
 
@@ -146,7 +165,7 @@ def run_cell(message, channel):
             text = (f"{error.name} is not written yet: its cell still says `raise NotImplementedError()`; "
                     f"replace that line with your code")
         return {"op": "verdict", "passed": False, "kind": "fail", "output": output.getvalue(), "message": text}
-    except (EOFError, BrokenPipeError):
+    except (EOFError, BrokenPipeError, OutOfTurn):
         raise
     except Exception as error:  # noqa: BLE001 (the judge's own code, or an answer it could not handle)
         traceback.print_exc(file=sys.stderr)
@@ -179,7 +198,12 @@ def main(argv=None):
         if message.get("op") == "quit":
             return 0
         if message.get("op") == "cell":
-            channel.send(run_cell(message, channel))
+            channel.begin(message.get("turn"))
+            try:
+                verdict = run_cell(message, channel)
+            except OutOfTurn:
+                return 3  # the worker sees the pipe close, and starts a new judge
+            channel.send({**verdict, "flags": list(channel.flags)})
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """What the checks share: how a call reads in a message, and running a probe with clear errors."""
 
-from test_utils.codecheck import delegations
+from test_utils.codecheck import delegations, reach_arounds
 from test_utils.failure import fail
 from test_utils.runner import StudentError, answer, is_remote, source_of, student_failure
 
@@ -75,6 +75,10 @@ def require_own_code(function, name, allowed=(), lesson="by hand", strict=False)
             fail(name, f"{name} is {module}.{getattr(function, '__qualname__', '?')}, not a function written in "
                        f"your notebook", "write the function in its cell (def ...)")
     code = source_of(function, name)
+    if is_remote(function) and code:
+        uncertain = reach_arounds(code)
+        if uncertain:  # the verdict stands on the values; a person looks at what the code check cannot read
+            function.grader_flag(f"code that may rebind names behind the notebook's back: {'; '.join(uncertain[:3])}")
     if code and always_raises_placeholder(code, name):
         return  # the release's placeholder: calling it says "not written yet", which is the news
     problems = delegations(code, name, allowed, strict) if code else \

@@ -59,6 +59,9 @@ EXPECTED = {
     "output-execute-result": (8, r"add: add raised ValueError: no idea"),
     "right-but-warns-on-stderr": (10, r"^$"),
     "prints-a-pass": (8, r"add: add\(1, 2\) returned 0, expected 3"),
+    "answers-nested-too-deep": (5, [r"add: the kernel's answer is nested more than 64 levels deep",
+                                    r"mean: the kernel's answer is nested",
+                                    r"flagged for review: 01_basics: a call of add"]),
 }
 
 # A few hard cases, graded again serially, killed and resumed.

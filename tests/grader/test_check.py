@@ -20,7 +20,7 @@ def course_files():
 # Every kind of outcome: full marks, a hidden test failed, one function wrong, missing or broken notebooks,
 # an edited or deleted test cell, a forged pass, a crash. GRADER_FULL_CORPUS=1 compares them all.
 AGREEMENT = ["correct", "fails-hidden-test", "missing-notebook", "syntax-error", "edited-test-cell",
-             "prints-a-pass", "os-exit"]
+             "prints-a-pass", "os-exit", "answers-nested-too-deep"]
 COMPARED = sorted(p.name for p in SUBMISSIONS.iterdir()) if os.environ.get("GRADER_FULL_CORPUS") else AGREEMENT
 CHECKED = [*COMPARED, *(["untouched-release"] if "untouched-release" not in COMPARED else [])]
 
@@ -142,3 +142,14 @@ def test_check_finds_the_course_root_from_the_notebooks_folder(tmp_path):
         process = subprocess.run([sys.executable, "-m", "grader", "check", *map(str, arguments)], cwd=cwd, env=env,
                                  capture_output=True, text=True, timeout=600)
         assert "Total: 10/10" in process.stdout, (cwd, process.stderr[-2000:])
+
+
+def test_a_submission_that_could_not_be_graded_still_gets_a_total_and_a_reason():
+    """Is a record the batch could not grade reported with its reason and a total of 0, not a traceback?"""
+    from grader.commands.check import format_report
+
+    record = {"status": "not graded", "reason": "given up after 3 runs that could not grade it: the judge failed",
+              "notebooks": {}, "notes": [], "score": 0.0, "max_score": 10.0, "isolation": "full"}
+    out = format_report(record, "notebooks")
+    assert "not graded: given up after 3 runs" in out
+    assert out.rstrip().endswith("Total: 0/10")

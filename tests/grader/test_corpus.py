@@ -35,6 +35,7 @@ output-displayhook-before-raise hook-ipython-transformers-events resource-signal
 planted-packages-handed-in patch-keras-model-table forge-lookup-public-tables
 forge-fake-model-object steal-proc-and-judge probe-files-tampering delegate-to-tensorflow leak-feedback-dump
 shape-tests-deleted-edited-retyped fs-link-etc-shadow fs-planted-grader-config persist-home-startup
+probe-rebind-after-stub probe-library-in-default-argument
 """.split()
 
 
@@ -120,6 +121,8 @@ def test_each_scenario_gets_its_expected_points_and_reason(graded, name):
         reasons = " | ".join(t.get("reason", "") for e in record["notebooks"].values() for t in e.get("tests", [])
                              if t["cell"] in expected["targets"])
         assert re.search(expected["reason"], reasons + " | " + _explanation(record)), reasons[:2000]
+    if expected.get("flagged"):
+        assert record.get("flags") and "flagged for review" in record["reason"], _explanation(record)[:2000]
 
 
 def test_no_planted_code_ran_outside_a_kernel(graded):

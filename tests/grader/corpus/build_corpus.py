@@ -3346,6 +3346,79 @@ def _(ctx):
     return files_of({"03_decoder": nb})
 
 
+# What is probed is what was read (issue 23): a rebinding after the def, through any namespace, or a
+# library hidden in a default argument, changes nothing that is called.
+
+TF_TRANSPOSED = '''
+def _spread_with_tf(x, kernel, stride=2):
+    height, width, _ = x.shape
+    kernel_height, kernel_width, out_channels, _ = kernel.shape
+    shape = (1, (height - 1) * stride + kernel_height, (width - 1) * stride + kernel_width, out_channels)
+    result = tf.nn.conv2d_transpose(x[None].astype(np.float64), kernel.astype(np.float64), shape,
+                                    strides=stride, padding="VALID")
+    return result[0].numpy().astype(np.result_type(x, kernel))
+'''
+
+
+@scenario("probe-rebind-after-stub",
+          "03_decoder: transposed_output_size solved; transposed_conv2d's cell keeps the release's stub def, "
+          "then binds the name to a tf.nn.conv2d_transpose function through sys.modules['__main__'] (the code "
+          "check read the stub and stopped; the probe called the rebound name). By principle 5, flagged",
+          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"not written yet",
+                                  targets=["transposed_conv2d"], flagged=True), tags=("probe",))
+def _(ctx):
+    nb = ctx.solved("03_decoder", except_=("transposed_conv2d", "upsampling_block"))
+    ctx.replace_function(nb, "transposed_conv2d", ctx.stub_code("transposed_conv2d") + TF_TRANSPOSED + code('''
+        import sys
+
+        sys.modules["__main__"].transposed_conv2d = _spread_with_tf
+    '''))
+    return files_of({"03_decoder": nb})
+
+
+@scenario("probe-rebind-through-user-ns",
+          "03_decoder: transposed_output_size solved; transposed_conv2d written wrong (zeros of the right "
+          "shape), then a later cell binds the name to a tf.nn.conv2d_transpose function through "
+          "get_ipython().user_ns. By principle 5 (the wrong def is what is graded), flagged",
+          ("03_decoder",), expect({"test_transposed_output_size": 5}, LOST,
+                                  targets=["transposed_conv2d"], flagged=True), tags=("probe",))
+def _(ctx):
+    nb = ctx.solved("03_decoder", except_=("upsampling_block",))
+    ctx.replace_function(nb, "transposed_conv2d", code('''
+        def transposed_conv2d(x, kernel, stride=2):
+            height, width, _ = x.shape
+            kernel_height, kernel_width, out_channels, _ = kernel.shape
+            return np.zeros(((height - 1) * stride + kernel_height, (width - 1) * stride + kernel_width,
+                             out_channels), dtype=np.result_type(x, kernel))
+    '''))
+    ctx.insert_after(nb, "transposed_conv2d", TF_TRANSPOSED + code('''
+        get_ipython().user_ns["transposed_conv2d"] = _spread_with_tf
+    '''))
+    return files_of({"03_decoder": nb})
+
+
+@scenario("probe-library-in-default-argument",
+          "03_decoder: transposed_output_size solved; transposed_conv2d calls tf.nn.conv2d_transpose through "
+          "a default argument bound to an alias made at the top of its cell. By principle 5",
+          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"tensorflow|delegat|by hand",
+                                  targets=["transposed_conv2d"]), tags=("probe",))
+def _(ctx):
+    nb = ctx.solved("03_decoder", except_=("upsampling_block",))
+    ctx.replace_function(nb, "transposed_conv2d", code('''
+        _spread = tf.nn.conv2d_transpose
+
+
+        def transposed_conv2d(x, kernel, stride=2, _op=_spread):
+            height, width, _ = x.shape
+            kernel_height, kernel_width, out_channels, _ = kernel.shape
+            shape = (1, (height - 1) * stride + kernel_height, (width - 1) * stride + kernel_width, out_channels)
+            result = _op(x[None].astype(np.float64), kernel.astype(np.float64), shape, strides=stride,
+                         padding="VALID")
+            return result[0].numpy().astype(np.result_type(x, kernel))
+    '''))
+    return files_of({"03_decoder": nb})
+
+
 # Leaking hidden material into the feedback -------------------------------------------------------
 
 @scenario("leak-feedback-dump",

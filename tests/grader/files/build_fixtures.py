@@ -185,6 +185,21 @@ print("NETWORK " + json.dumps(result))
 '''
 
 
+DEEP_ANSWER = r'''import IPython.display
+
+_publish = IPython.display.publish_display_data
+
+
+def _deep(data, *args, **kwargs):
+    if any(key.startswith("application/x.grader") for key in data):
+        data = {key: "[" * 200_000 for key in data}
+    return _publish(data, *args, **kwargs)
+
+
+IPython.display.publish_display_data = _deep
+'''
+
+
 def scenarios(release):
     """scenario name -> {file name: notebook dict, or bytes for a broken file}."""
     def files(books):
@@ -328,6 +343,13 @@ def scenarios(release):
     books = solved(release)
     books["02_more"]["cells"].append(free(WRITE))
     out["writes-outside"] = files(books)
+
+    books = solved(release)
+    # The answer the grader's agent publishes is swapped for 200,000 open brackets: a JSON decoder that
+    # recurses gives up with RecursionError. Before the protocol was tied to turns, the judge was left
+    # waiting for an answer, and took the next student's first test cell for it (issue 23).
+    insert_after(books["01_basics"], "setup_basics", free(DEEP_ANSWER))
+    out["answers-nested-too-deep"] = files(books)
 
     books = solved(release)
     books["02_more"]["cells"].append(free(NETWORK))
