@@ -555,6 +555,38 @@ def test_conv_block_with_a_fixed_dropout_rate_fails(grade):
     assert "Layer 3 (Dropout) does not match" in message and "The dropout rate is 0.3 instead of 0.1" in message
 
 
+@pytest.mark.parametrize("initializer, says", [
+    ('"glorot_uniform"', "start as a uniform draw"),
+    ("keras.initializers.RandomNormal(stddev=0.05)", "start as a normal draw"),
+    ("keras.initializers.TruncatedNormal(stddev=0.01)", "start with a spread"),
+], ids=["glorot-uniform", "plain-normal", "too-small"])
+def test_conv_block_whose_layer_table_lies_about_its_initializer_fails(grade, monkeypatch, initializer, says):
+    """Does a conv_block drawn otherwise, whose layer table claims HeNormal (a replaced probe), still fail?"""
+    from test_utils.probes import blocks as block_probes
+
+    real_summary = block_probes.summary
+
+    def lying_summary(model):  # what a kernel that replaced the table's code sends
+        return [[("HeNormal" if isinstance(field, str) and field in ("GlorotUniform", "RandomNormal",
+                                                                        "TruncatedNormal") else field)
+                 for field in row] for row in real_summary(model)]
+
+    monkeypatch.setattr(block_probes, "summary", lying_summary)
+    wrong = student(f"""
+        def conv_block(inputs=None, n_filters=32, dropout_prob=0, max_pooling=True):
+            conv = keras.layers.Conv2D(n_filters, 3, activation="relu", padding="same",
+                                       kernel_initializer={initializer})(inputs)
+            conv = keras.layers.Conv2D(n_filters, 3, activation="relu", padding="same",
+                                       kernel_initializer={initializer})(conv)
+            if dropout_prob > 0:
+                conv = keras.layers.Dropout(dropout_prob)(conv)
+            next_layer = keras.layers.MaxPooling2D(2)(conv) if max_pooling else conv
+            return next_layer, conv
+        """)
+    message = grade.fails(checks.check_conv_block, wrong)
+    assert says in message and "kernel_initializer" in message, message
+
+
 def test_conv_block_with_fixed_filters_fails(grade):
     """Does a conv_block that ignores n_filters fail, naming the filter counts?"""
     wrong = student("""

@@ -4,6 +4,7 @@ import numpy as np
 
 from test_utils import runner
 from test_utils.checks.common import ask
+from test_utils.checks.initial import check_initial_weights
 from test_utils.compare import explain
 from test_utils.failure import CheckFailure, fail, passed
 from test_utils.probes import blocks as probes
@@ -52,6 +53,7 @@ def compare_with_reference(call, received, reference, note=None):
         raise CheckFailure(text + (f"\nNote: {note}" if note else ""))
     if received["output"] != reference["output"]:
         fail(call, f"the model outputs shape {received['output']}; expected {reference['output']}")
+    check_initial_weights(call, received.get("initial"), reference.get("initial"), received["rows"])
     _same_computation(call, received.get("sketch"), reference.get("sketch"))
     return received
 

@@ -1,7 +1,7 @@
 """Probes of the model-building functions: conv_block, upsampling_block, unet_model."""
 
 from test_utils.layer_table import summary
-from test_utils.probes.common import Unexpected, output_sketch, pair_of, tf
+from test_utils.probes.common import Unexpected, initial_weights, output_sketch, pair_of, tf
 
 
 def _shape(tensor):
@@ -46,7 +46,8 @@ def build(function, spec):
 
 def layers(function, spec):
     """What `function` builds: {"rows": layer table, "output": output shape, "params": count,
-    "sketch": what the model computes with weights and an input drawn from spec["seed"]}."""
+    "sketch": what the model computes with weights and an input drawn from spec["seed"],
+    "initial": a sample of each kernel's weights as built}."""
     model = build(function, spec)
     try:
         rows = summary(model)
@@ -54,15 +55,16 @@ def layers(function, spec):
         raise Unexpected(str(error)) from None
     output = model.output
     output = [_shape(t) for t in output] if isinstance(output, (list, tuple)) else _shape(output)
-    sketch = None
+    sketch = initial = None
     if spec.get("seed") is not None:
+        initial = initial_weights(model, int(spec["seed"]))  # before the sketch sets seeded weights
         try:
             sketch = output_sketch(model, int(spec["seed"]))
         except Exception as error:  # noqa: BLE001 (a model that cannot run is an answer too)
             raise Unexpected(f"the model it builds cannot run on an input ({type(error).__name__}: "
                              f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
     return {"rows": [list(row) for row in rows], "output": output, "params": int(model.count_params()),
-            "sketch": sketch}
+            "sketch": sketch, "initial": initial}
 
 
 def block_outputs(function, spec):

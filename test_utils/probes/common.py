@@ -74,6 +74,25 @@ def call(function, *args, **kwargs):
     return {"value": _plain(value), "changed": not all(_same(a, b) for a, b in zip(args, copies))}
 
 
+def initial_weights(model, seed, size=1024):
+    """A sample of each kernel's weights as the model was built (before any is set): raw numbers.
+
+    The check computes their spread and shape itself (test_utils/checks/initial.py): what an
+    initializer draws is then verified from the weights, not taken from the layer table's name.
+    Positions are drawn from `seed`; at most `size` values a kernel.
+    """
+    rng = np.random.default_rng(seed + 2)
+    sample = []
+    for weight in model.get_weights():
+        if weight.ndim < 2:
+            continue
+        flat = np.asarray(weight, np.float32).ravel()
+        if flat.size > size:
+            flat = flat[np.sort(rng.choice(flat.size, size, replace=False))]
+        sample.append({"shape": [int(d) for d in weight.shape], "values": flat})
+    return sample
+
+
 def set_seeded_weights(model, seed):
     """Give every weight of `model` values drawn from `seed` (He-scaled kernels, small biases).
 
