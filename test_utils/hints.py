@@ -54,8 +54,33 @@ def _is_head(expected, index, expected_rows):
         dict(zip(field_names("Conv2D"), expected)).get("activation") == "linear"
 
 
-def _field_hints(expected, received, head=False):
+def _place(index, expected_rows):
+    """Where layer `index` is: "head", "block" (a table of one block), "encoder" or "decoder"."""
+    if _is_head(expected_rows[index], index, expected_rows):
+        return "head"
+    convolutions = [row for i, row in enumerate(expected_rows) if row[0] in ("Conv2D", "Conv2DTranspose")
+                    and not _is_head(row, i, expected_rows)]
+    if len({_channels(row) for row in convolutions}) <= 1:
+        return "block"
+    upsampled = any(row[0] in ("Conv2DTranspose", "UpSampling2D") for row in expected_rows[:index + 1])
+    return "decoder" if upsampled else "encoder"
+
+
+def _where_filters(place):
+    """What sets the number of filters at this place in the model."""
+    return {
+        "head": "the final 1x1 convolution has one filter per class (n_classes).",
+        "block": "every convolution of this block has n_filters filters.",
+        "encoder": "this layer is in the encoder, where the number of filters doubles at each encoder step "
+                   "(n_filters x 1, 2, 4, 8, 16): check the multiple of n_filters this block gets.",
+        "decoder": "this layer is in the decoder, where the number of filters halves at each decoder step "
+                   "(n_filters x 8, 4, 2, 1): check the multiple of n_filters this block gets.",
+    }[place]
+
+
+def _field_hints(expected, received, place):
     hints = []
+    head = place == "head"
     layer_class = expected[0]
     fields = dict(zip(field_names(layer_class), expected))
     got = dict(zip(field_names(received[0]), received))
@@ -64,14 +89,7 @@ def _field_hints(expected, received, head=False):
     if "output_shape" in differs and layer_class in ("Conv2D", "Conv2DTranspose"):
         want, have = _channels(expected), _channels(received)
         if want and have and want != have:
-            if want == 2 * have:
-                hints.append(f"This layer has {have} filters instead of {want}: the number of "
-                             "filters doubles at each encoder step (n_filters x 1, 2, 4, 8, 16).")
-            elif 2 * want == have:
-                hints.append(f"This layer has {have} filters instead of {want}: the number of "
-                             "filters halves at each decoder step (n_filters x 8, 4, 2, 1).")
-            else:
-                hints.append(f"This layer has {have} filters instead of {want}.")
+            hints.append(f"This layer has {have} filters instead of {want}: {_where_filters(place)}")
         if fields["output_shape"][1:3] != got["output_shape"][1:3] and "padding" not in differs:
             hints.append("The height and width differ: check the strides, and that the input "
                          "of this layer is the right tensor.")
@@ -161,7 +179,7 @@ def hints_for(index, expected_rows, received_rows):
             return [shifted]
         hint = _class_hint(expected, received)
         return [hint or f"Expected a {expected[0]} layer here, found {received[0]}."]
-    return _field_hints(expected, received, head=_is_head(expected, index, expected_rows))
+    return _field_hints(expected, received, _place(index, expected_rows))
 
 
 def _classes(rows):
