@@ -136,7 +136,7 @@ def _progress_bar(total, enabled):
         return _NoBar()
     from tqdm.auto import tqdm  # noqa: PLC0415
 
-    return tqdm(total=total, desc="Generating scenes", unit="scene")
+    return tqdm(total=total, desc="Drawing scenes", unit="scene")
 
 
 def read_manifest(out_dir):
