@@ -31,6 +31,13 @@ def has_assignment(course):
         return False
 
 
+def store_names(course, names):
+    """Give students {student id: (first name, last name)} their names in the gradebook (created if new)."""
+    with _gradebook(course) as gradebook:
+        for student, (first, last) in sorted(names.items()):
+            gradebook.update_or_create_student(student, first_name=first, last_name=last)
+
+
 def write_template(course, target):
     """Copy the assignment's definition from the real gradebook into a new sqlite file `target`."""
     target = Path(target)

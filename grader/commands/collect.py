@@ -15,7 +15,9 @@ zip entries that are links, absolute or lead outside the download (`..`) are ref
 and counts are capped, and every refused file is named with the reason. Two different
 identities that would get the same student id are kept apart (a suffix) and reported. Each
 student's notebooks land in submitted/<student>/<assignment>/ with a timestamp.txt (the
-newest file time, for nbgrader's late penalties), replacing what was there.
+newest file time, for nbgrader's late penalties), replacing what was there. The name the LMS
+gives (`Ada Lovelace`: first name `Ada`, last name `Lovelace`; a flat file's one word is the
+last name) goes into the gradebook once the assignment is released, for the formgrader's lists.
 """
 
 import dataclasses
@@ -28,6 +30,7 @@ import sys
 import zipfile
 from pathlib import PurePosixPath
 
+from grader import gradebook
 from grader.intake import kind_of, read_submission, write_files
 
 LMS_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)(_assignsubmission_\w+)?_?$")
@@ -42,6 +45,7 @@ class Collected:
     refused: list  # (path, reason)
     duplicates: list  # (student, notebook, kept name, dropped name)
     collisions: list  # messages about identities kept apart
+    names: dict = dataclasses.field(default_factory=dict)  # student id -> (first name, last name)
 
 
 def sanitize(raw):
@@ -56,6 +60,14 @@ def folder_identity(folder_name):
     if found:
         return sanitize(f"{found.group('name')}_{found.group('id')}"), f"{found.group('name')} ({found.group('id')})"
     return sanitize(folder_name), folder_name
+
+
+def split_name(name):
+    """(first name, last name) of an LMS name: `Ada King Lovelace` -> ("Ada King", "Lovelace")."""
+    words = re.sub(r"[_\s]+late[_\s]*$|^late[_\s]+", "", name.strip(), flags=re.IGNORECASE).replace("_", " ").split()
+    if not words:
+        return None
+    return " ".join(words[:-1]), words[-1]
 
 
 def _flat_pattern(notebook_names):
@@ -123,7 +135,13 @@ def match(files, notebook_names):
     flat = _flat_pattern(notebook_names)
     owners = {}  # student id -> who (the LMS identity it came from)
 
-    def student_for(student, who):
+    def student_for(student, who, name=None):
+        student = _owner(student, who)
+        if name and split_name(name):
+            result.names.setdefault(student, split_name(name))
+        return student
+
+    def _owner(student, who):
         if owners.setdefault(student, who) == who:
             return student
         for number in range(2, 1000):  # same id, another person: keep them apart
@@ -157,7 +175,9 @@ def match(files, notebook_names):
             if not student:
                 result.refused.append((name, "the folder name gives no student id"))
                 continue
-            add(student_for(student, who), _canonical(parts[-1], notebook_names), data, mtime, name)
+            found = LMS_FOLDER.match(parts[0].strip())
+            add(student_for(student, who, found and found.group("name")), _canonical(parts[-1], notebook_names),
+                data, mtime, name)
             continue
         found = flat.match(name)
         if not found:
@@ -171,7 +191,7 @@ def match(files, notebook_names):
             result.refused.append((name, "no student id before the notebook name"))
             continue
         canonical = next(n for n in notebook_names if n.lower() == found.group("notebook").lower())
-        add(student_for(student, who), f"{canonical}.ipynb", data, mtime, name)
+        add(student_for(student, who, found.group("name")), f"{canonical}.ipynb", data, mtime, name)
     return result
 
 
@@ -197,6 +217,8 @@ def collect(course, download, dry_run=False):
         newest = max(mtime for _, mtime, _ in notebooks.values())
         stamp = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc)
         (target / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f %Z"))
+    if result.names and gradebook.has_assignment(course):
+        gradebook.store_names(course, result.names)
     return result
 
 

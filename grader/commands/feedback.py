@@ -14,7 +14,8 @@ between nbgrader's GetGrades and the HTML styling:
   the reason for each lost point).
 
 Each HTML file is then checked once more for hidden-test lines; one that still has any is
-deleted and reported instead of being handed out.
+deleted and reported instead of being handed out. Each gets a style that wraps long output
+lines (a verdict, a layer table's hint) at the page's edge instead of cutting them off.
 """
 
 import html
@@ -29,6 +30,10 @@ from grader import notebooks as nb
 from grader.records import read_records_in
 
 PLACEHOLDER = "# [hidden tests: not shown]"
+NOTES_ID = "grader-notes"
+# nbconvert's classic template sets `white-space: pre` on outputs: a long line ran off the page
+WRAP_STYLE = ("<style>/* grader: long output lines wrap */ div.output_subarea pre, .jp-OutputArea-output pre "
+              "{white-space: pre-wrap; word-break: normal; overflow-wrap: anywhere;}</style>")
 OMITTED = "[the outputs of your own cells are not part of the feedback]"
 MIN_LINE = 10  # shorter lines (e.g. "pass", "x = 1") are too common to count as a leak
 
@@ -73,7 +78,8 @@ class HideHiddenTests(ClearHiddenTests):
         notebook, resources = super().preprocess(notebook, resources)
         notes = self._notes(resources)
         if notes:
-            notebook.cells.insert(0, NotebookNode(cell_type="markdown", metadata={}, source=notes))
+            notebook.cells.insert(0, NotebookNode(cell_type="markdown", metadata={}, source=notes, id=NOTES_ID))
+        _give_cells_ids(notebook)
         return notebook, resources
 
     def preprocess_cell(self, cell, resources, index):
@@ -112,6 +118,29 @@ class HideHiddenTests(ClearHiddenTests):
         return "### Grader notes\n\n" + self._scrub("\n".join(html.escape(line, quote=False) for line in lines))
 
 
+def _give_cells_ids(notebook):
+    """nbformat 4.5 wants an id on every cell (else nbconvert warns MissingIDFieldWarning); 4.4 allows none."""
+    if (notebook.get("nbformat"), notebook.get("nbformat_minor", 0)) < (4, 5):
+        for cell in notebook.cells:
+            cell.pop("id", None)
+        return
+    taken = {cell.get("id") for cell in notebook.cells}
+    for index, cell in enumerate(notebook.cells):
+        if not cell.get("id"):
+            number = index
+            while f"cell-{number}" in taken:
+                number += len(notebook.cells)
+            cell["id"] = f"cell-{number}"
+            taken.add(cell["id"])
+
+
+def add_wrap_style(path):
+    """Put WRAP_STYLE into the head of a feedback HTML file (once)."""
+    text = path.read_text(encoding="utf-8")
+    if WRAP_STYLE not in text and "</head>" in text:
+        path.write_text(text.replace("</head>", WRAP_STYLE + "\n</head>", 1), encoding="utf-8")
+
+
 def generate(course, students=None):
     """Write feedback HTML for `students` (default: all graded). Returns (written, problems)."""
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
@@ -133,6 +162,8 @@ def generate(course, students=None):
             problems.append((student, "nbgrader could not write feedback: " + outcome["tail"][-300:]))
             continue
         files = sorted(course.feedback_dir(student).glob("*.html"))
+        for path in files:
+            add_wrap_style(path)
         leaks = _leaks(course, student, files)
         for path in leaks:
             path.unlink()

@@ -164,3 +164,23 @@ def test_dry_run_copies_nothing(fresh_course, tmp_path):
     process = run_grader("collect", tmp_path / "download", "--dry-run", "--course-root", fresh_course)
     assert "would collect 1 students" in process.stdout
     assert not (Path(fresh_course) / "submitted").exists()
+
+
+def test_the_lms_names_are_read(tmp_path):
+    """Does a Moodle folder give a first and a last name, and a Canvas file's one word the last name?"""
+    write(tmp_path / "Ada King Lovelace_123456_assignsubmission_file_" / "01_basics.ipynb")
+    write(tmp_path / "hoppergrace_222_3333_01_basics.ipynb")
+    result = match(*files_of(tmp_path)[:1], NOTEBOOKS)
+    assert result.names == {"Ada_King_Lovelace_123456": ("Ada King", "Lovelace"), "hoppergrace_222": ("", "hoppergrace")}
+
+
+def test_collect_stores_the_names_in_the_gradebook(fresh_course, tmp_path):
+    """After collect, does the gradebook (which the formgrader lists) hold each student's first and last name?"""
+    from nbgrader.api import Gradebook
+
+    write(tmp_path / "download" / "Ada Lovelace_123456_assignsubmission_file_" / "01_basics.ipynb")
+    course = CourseRoot(fresh_course)
+    collect(course, tmp_path / "download")
+    with Gradebook(course.db_url, course_id=course.coursedir.course_id) as gradebook:
+        student = gradebook.find_student("Ada_Lovelace_123456")
+        assert (student.first_name, student.last_name) == ("Ada", "Lovelace")

@@ -3,12 +3,13 @@
 import html
 import json
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 
-from grader.commands.feedback import OMITTED, PLACEHOLDER, HideHiddenTests, hidden_lines
-from tests.grader.support import ASSIGNMENT, run_grader
+from grader.commands.feedback import NOTES_ID, OMITTED, PLACEHOLDER, HideHiddenTests, hidden_lines
+from tests.grader.support import ASSIGNMENT, copy_course, download_of, run_grader
 
 HIDDEN_CODE = 'assert add(-2, -3) == -5, "add(-2, -3) should be -5: check negative numbers"'
 HIDDEN_MESSAGE = "add(-2, -3) should be -5: check negative numbers"
@@ -96,3 +97,70 @@ def test_hide_hidden_tests_keeps_visible_tests_and_drops_tracebacks():
     assert shown.source == f"check(f)\n{PLACEHOLDER}"
     assert shown.outputs[0].traceback[-1] == "AssertionError: f(2) should be 4"
     assert "assert f(2)" not in json.dumps(shown)
+
+
+def test_a_notes_cell_gets_an_id_so_nbconvert_does_not_warn(tmp_path):
+    """On an nbformat 4.5 notebook with grader notes, does the feedback render without MissingIDFieldWarning?"""
+    import warnings
+
+    from nbconvert import HTMLExporter
+
+    (tmp_path / "ada.json").write_text(json.dumps({"notebooks": {"01": {"notes": ["a cell was restored"]}}}))
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# One"), nbformat.v4.new_code_cell("x")])
+    del notebook.cells[1]["id"]  # a submission saved by a tool that drops ids
+    preprocessor = HideHiddenTests(records_dir=str(tmp_path))
+    notebook, _ = preprocessor.preprocess(notebook, {"nbgrader": {"student": "ada", "notebook": "01"}})
+    assert notebook.cells[0].id == NOTES_ID and "a cell was restored" in notebook.cells[0].source
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        HTMLExporter().from_notebook_node(notebook)
+
+
+@pytest.fixture(scope="module")
+def one_feedback(released_course, tmp_path_factory):
+    """Feedback of one graded student (one function wrong), by the real commands."""
+    root = copy_course(released_course, tmp_path_factory.mktemp("one") / "course")
+    run_grader("collect", download_of(["one-function-wrong"], tmp_path_factory.mktemp("download")),
+               "--course-root", root)
+    run_grader("autograde", "--course-root", root, "--workers", 1, "--quiet")
+    process = run_grader("feedback", "--course-root", root)
+    return root / "feedback" / "one-function-wrong" / ASSIGNMENT / "01_basics.html", process
+
+
+def test_feedback_prints_no_warning(one_feedback):
+    """Does `grader feedback` print its one line and no Python warning?"""
+    _, process = one_feedback
+    assert "Warning" not in process.stderr + process.stdout, process.stderr[-2000:]
+
+
+def test_a_long_verdict_wraps_inside_the_page(one_feedback, tmp_path):
+    """In a real browser 800 pixels wide, does a long verdict wrap instead of running past the right edge?"""
+    from tests.test_browser import CHROMIUM, DRIVER, shot
+
+    page, _ = one_feedback
+    verdict = "add(1, 2) returned -1, expected 3"
+    text = page.read_text(encoding="utf-8")
+    assert verdict in text
+    long_verdict = " ".join([verdict] * 30)  # as long as a U-Net layer table's message
+    (tmp_path / "page.html").write_text(text.replace(verdict, long_verdict), encoding="utf-8")
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        pytest.fail("headless Chromium is missing: `apt-get install -y chromium chromium-driver` (.ci/run does)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=800,900",
+                 f"--user-data-dir={tmp_path / 'chromium'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    try:
+        driver.get((tmp_path / "page.html").as_uri())
+        sizes = driver.execute_script(
+            "const pre = Array.from(document.querySelectorAll('div.output_subarea pre')).find(p => "
+            "p.innerText.includes('returned -1')); pre.scrollIntoView(); return [pre.scrollWidth, pre.clientWidth, "
+            "document.documentElement.scrollWidth, window.innerWidth]")
+        shot(driver, "feedback-long-verdict", tmp_path)
+    finally:
+        driver.quit()
+    assert sizes[0] <= sizes[1] and sizes[2] <= sizes[3], sizes
