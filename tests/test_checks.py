@@ -488,6 +488,32 @@ def test_make_dataset_mistakes_are_named(grade, old, new, named, hint):
     assert message.startswith("make_dataset(") and named in message and hint in message, message
 
 
+def test_make_dataset_whose_probe_sends_a_made_up_but_consistent_description_fails(grade, monkeypatch):
+    """Does a kernel that replaced the dataset probe, describing a shuffle it never ran, fail on the order?"""
+    import numpy as np
+
+    from test_utils.probes import data as data_probes
+
+    real = data_probes.dataset
+    honest = student(MAKE_DATASET)
+
+    def made_up(function, spec):  # what a replaced probe sends: every property the check reads, invented
+        if function is not honest:
+            return real(function, spec)
+        n, size, seed = spec["count"], spec["batch_size"], spec["seed"]
+        described = real(function, spec)
+        orders = [list(np.random.default_rng([seed, k]).permutation(n)) for k in range(10)]
+        return {**described, "epochs": orders[:2], "same_seed": orders[0],
+                "other_seed": list(np.random.default_rng([seed + 1, 0]).permutation(n)),
+                "firsts": [order[:1] for order in orders], "pinned": orders[0],
+                "batch_sizes": [size] * (n // size) + ([n % size] if n % size else [])}
+
+    made_up.__module__, made_up.__qualname__ = real.__module__, real.__qualname__  # the answers' key
+    monkeypatch.setattr(data_probes, "dataset", made_up)
+    message = grade.fails(checks.check_make_dataset, honest)
+    assert "do not come in the order" in message, message
+
+
 def test_make_dataset_that_caches_after_shuffling_fails(grade):
     """Does check_make_dataset reject a shuffle before the cache (which freezes the first epoch's order)?"""
     wrong = student("""

@@ -234,6 +234,13 @@ def check_make_dataset(make_dataset, count=10, batch_size=4, seed=0, random_case
             fail(call, f"over {len(firsts)} epochs the first pair of an epoch is always one of the first two "
                        f"({firsts})",
                  "shuffle with a buffer as large as the number of pairs: dataset.shuffle(len(pairs), ...)")
+        # What the pipeline says of itself above is checked against what it gives: under one global seed,
+        # the first shuffled epoch must come in the order the reference pipeline gives for this seed.
+        want = runner.expected("make_dataset", probes.dataset, spec)
+        if got.get("pinned") != want.get("pinned"):
+            fail(call, "with this seed, the shuffled pairs do not come in the order that map, cache, then "
+                       "shuffle(len(pairs), seed=seed), batch and prefetch give them",
+                 "shuffle the cached pairs once per epoch with the seed and a buffer of len(pairs)")
     passed(f"make_dataset batches, keeps the order without shuffle, reshuffles every epoch with the seed, "
            f"caches and prefetches ({len(cases)} case(s))")
 
