@@ -3,19 +3,24 @@
 `python -m grader release` writes it as <workspace>/bundle/<assignment>.zip: the released
 notebooks (nbgrader has taken the solutions and hidden tests out) and the files the course
 lists in `c.GraderCourse.bundle` (its library, checkers, requirements, start script),
-relative to the course root; "SRC=>DEST" puts SRC at DEST inside the bundle. The zip is
-written the same way every time (sorted entries, fixed dates), so regenerating an unchanged
-course gives the same bytes. Links are not followed and never packed.
+relative to the course root; "SRC=>DEST" puts SRC at DEST inside the bundle, and `{assignment}`
+in SRC is the assignment's id (e.g. a README of its own for each assignment). Everything sits
+in one top folder named after the assignment. The zip is written the same way every time
+(sorted entries; every entry dated with the newest modification time of the files packed and
+of the assignment's source notebooks, which in a fresh clone is the clone's time, so a file
+browser shows the files as recent), so regenerating an unchanged course gives the same bytes.
+Links are not followed and never packed.
 """
 
 import fnmatch
 import io
 import os
 import stat
+import time
 import zipfile
 from pathlib import Path
 
-FIXED_DATE = (2020, 1, 1, 0, 0, 0)
+EARLIEST = 315619200  # 1980-01-02: zip dates start in 1980
 
 
 def _entries(course):
@@ -23,7 +28,7 @@ def _entries(course):
     found = {}
     excluded = list(course.course.bundle_exclude)
     for item in course.course.bundle:
-        source, _, dest = item.partition("=>")
+        source, _, dest = item.replace("{assignment}", course.assignment).partition("=>")
         source = course.relative(source.strip())
         dest = (dest.strip() or source.name).strip("/")
         if source.is_symlink() or not source.exists():
@@ -46,8 +51,15 @@ def _excluded(name, patterns):
     return any(fnmatch.fnmatch(name, pattern) for pattern in patterns)
 
 
-def _add(archive, name, data, executable=False):
-    info = zipfile.ZipInfo(name, date_time=FIXED_DATE)
+def _date(course, sources):
+    """The entries' date: the newest modification time of the packed files and the source notebooks."""
+    notebooks = sorted(course.relative(f"source/{course.assignment}").glob("*.ipynb"))
+    newest = max([path.stat().st_mtime for path in [*sources, *notebooks]] + [EARLIEST])
+    return time.localtime(newest)[:6]
+
+
+def _add(archive, name, data, date, executable=False):
+    info = zipfile.ZipInfo(name, date_time=date)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
     archive.writestr(info, data)
@@ -67,14 +79,16 @@ def build(course, notebooks, target):
     top = course.assignment
     buffer = io.BytesIO()
     names = []
+    entries = _entries(course)
+    date = _date(course, [source for _, source in entries])
     with zipfile.ZipFile(buffer, "w") as archive:
-        for dest, source in _entries(course):
+        for dest, source in entries:
             executable = bool(source.stat().st_mode & stat.S_IXUSR)
-            _add(archive, f"{top}/{dest}", source.read_bytes(), executable)
+            _add(archive, f"{top}/{dest}", source.read_bytes(), date, executable)
             names.append(dest)
         for name, text in sorted(notebooks.items()):
             dest = f"{course.course.bundle_notebooks}/{name}"
-            _add(archive, f"{top}/{dest}", text.encode("utf-8"))
+            _add(archive, f"{top}/{dest}", text.encode("utf-8"), date)
             names.append(dest)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)

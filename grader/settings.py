@@ -98,7 +98,8 @@ class GraderCourse(Configurable):
                                    "the course root's parent; {python} is the grader's Python "
                                    "(e.g. to generate data the kernels may read but not write)").tag(config=True)
     bundle = List(Unicode(), help="files and folders of the student bundle besides the released "
-                                  "notebooks, relative to the course root").tag(config=True)
+                                  "notebooks, relative to the course root; 'SRC=>DEST' packs SRC as DEST, "
+                                  "and {assignment} in SRC is the assignment's id").tag(config=True)
     bundle_exclude = List(Unicode(), ["__pycache__", "*.pyc", ".ipynb_checkpoints", "generated", "results"],
                           help="names left out of the bundle (glob patterns)").tag(config=True)
     bundle_notebooks = Unicode("notebooks", help="folder of the notebooks inside the bundle").tag(config=True)

@@ -57,7 +57,7 @@ c.GraderCourse.prepare = ["{python}", "-m", "course.data_setup", "--preset", "fa
 c.GraderCourse.student_notebooks = {"unet": "../notebooks", "unet_original": "../notebooks/extension"}
 # ... and the bundle a class gets instead of the repository (no solutions, no hidden tests).
 c.GraderCourse.bundle = [
-    "bundle-README.md=>README.md",
+    "bundle-README-{assignment}.md=>README.md",  # a README of its own for each assignment
     "../requirements.txt",
     "../requirements-gpu.txt",
     "../start-course",

@@ -107,6 +107,70 @@ def test_regenerating_the_bundle_changes_nothing(bundle, tmp_path):
     assert build(tmp_path).read_bytes() == bundle.read_bytes()
 
 
+EXTENSION_NOTEBOOKS = sorted(path.name for path in (COURSE_ROOT / "source" / "unet_original").glob("*.ipynb"))
+MADE_BY_START_COURSE = {"my-notebooks": "notebooks"}  # the learner's copy, made from notebooks/ on the first run
+PATH_LIKE = re.compile(r"^[\w.-]+(/[\w.-]*)*$")
+
+
+@pytest.fixture(scope="module")
+def unzipped(bundle, tmp_path_factory):
+    """Each assignment's zip unzipped into an empty folder: {assignment: (zip, folder)}."""
+    workspace = tmp_path_factory.mktemp("release-extension")
+    run_grader("release", "--course-root", COURSE_ROOT, "--workspace", workspace, "--assignment", "unet_original")
+    zips = {"unet": bundle, "unet_original": workspace / "bundle" / "unet_original.zip"}
+    found = {}
+    for assignment, archive in zips.items():
+        folder = tmp_path_factory.mktemp(f"empty-{assignment}")
+        with zipfile.ZipFile(archive) as opened:
+            opened.extractall(folder)
+        found[assignment] = (archive, folder)
+    return found
+
+
+def named_paths(readme):
+    """The paths a README names: `code` that looks like a file or folder, and the ./commands of its code blocks."""
+    names = {token for token in re.findall(r"`([^`\n]+)`", readme) if PATH_LIKE.match(token)
+             and not token.startswith(".") and ("/" in token or re.search(r"\.(ipynb|md|txt|py|json|sh|zip)$", token) or token == "start-course")}
+    names |= set(re.findall(r"^\./([\w.-]+)", readme, re.MULTILINE))
+    return names
+
+
+@pytest.mark.slow  # a second release (the extension): about half a minute
+@pytest.mark.parametrize("assignment, notebooks", [("unet", NOTEBOOK_NAMES), ("unet_original", EXTENSION_NOTEBOOKS)])
+def test_each_bundles_readme_names_only_what_it_holds(unzipped, assignment, notebooks):
+    """Unzipped into an empty folder, does each bundle's README name its top folder and only files it holds?"""
+    archive, folder = unzipped[assignment]
+    assert [path.name for path in folder.iterdir()] == [assignment]  # one top folder, the assignment's name
+    top = folder / assignment
+    readme = (top / "README.md").read_text(encoding="utf-8")
+    assert f"`{assignment}/`" in readme and f"`{archive.name}`" in readme
+    held = sorted(path.name for path in (top / "notebooks").glob("*.ipynb"))
+    assert held == sorted(Path(name).name for name in notebooks)
+    missing = []
+    for name in named_paths(readme) - {f"{assignment}/", archive.name}:
+        first, _, rest = name.rstrip("/").partition("/")
+        path = top / MADE_BY_START_COURSE.get(first, first) / rest
+        if not path.exists() and not (top / "notebooks" / name).exists():  # a notebook named by itself
+            missing.append(name)
+    assert not missing, f"{assignment}'s README names what its bundle does not hold: {missing}"
+    numbers = set(re.findall(r"\b(0\d)\b", readme))
+    assert numbers == {name[:2] for name in held}, (numbers, held)  # every notebook, and no other
+    for name in held:
+        assert name in readme
+
+
+@pytest.mark.slow
+def test_the_bundles_files_are_dated_when_the_course_was_released(unzipped):
+    """Are the zips' entries dated no earlier than the newest source notebook (not a fixed date years ago)?"""
+    import datetime
+
+    for assignment, (archive, _) in unzipped.items():
+        newest = max(path.stat().st_mtime for path in (COURSE_ROOT / "source" / assignment).glob("*.ipynb"))
+        floor = datetime.datetime.fromtimestamp(newest) - datetime.timedelta(seconds=2)  # zip dates: 2 s steps
+        dates = {datetime.datetime(*info.date_time) for info in zipfile.ZipFile(archive).infolist()}
+        assert min(dates) >= floor, (assignment, min(dates), floor)
+
+
 def solved(unpacked):
     """The bundle's notebooks with the source's solution cells pasted in."""
     folder = unpacked / "notebooks"
