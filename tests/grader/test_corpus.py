@@ -35,7 +35,7 @@ output-displayhook-before-raise hook-ipython-transformers-events resource-signal
 planted-packages-handed-in patch-keras-model-table forge-lookup-public-tables
 forge-fake-model-object steal-proc-and-judge probe-files-tampering delegate-to-tensorflow leak-feedback-dump
 shape-tests-deleted-edited-retyped fs-link-etc-shadow fs-planted-grader-config persist-home-startup
-probe-rebind-after-stub probe-library-in-default-argument
+probe-rebind-after-stub probe-library-in-default-argument determinism-memo-in-a-decorator
 """.split()
 
 

@@ -3419,6 +3419,44 @@ def _(ctx):
     return files_of({"03_decoder": nb})
 
 
+@scenario("determinism-memo-in-a-decorator",
+          "01_data solved, but split_pairs shuffles with the global (unseeded) generator and hides it behind a "
+          "memo decorator, so that two calls with the same arguments in one kernel agree: the kernel calls the "
+          "def afresh for each question, memo and all. By principle split_pairs 0",
+          ("01_data",), expect({**full("01_data"), **zero("split_pairs")}, r"different split|called again",
+                               targets=["split_pairs"]), tags=("probe",))
+def _(ctx):
+    nb = ctx.solved("01_data")
+    ctx.replace_function(nb, "split_pairs", code('''
+        import functools
+        import random as _unseeded
+
+
+        def _remember(function):
+            seen = {}
+
+            @functools.wraps(function)
+            def remembered(*args, **kwargs):
+                key = repr((args, sorted(kwargs.items())))
+                if key not in seen:
+                    seen[key] = function(*args, **kwargs)
+                return seen[key]
+            return remembered
+
+
+        @_remember
+        def split_pairs(pairs, validation_fraction=0.2, seed=0):
+            pairs = sorted(pairs)
+            order = list(range(len(pairs)))
+            _unseeded.shuffle(order)
+            n_validation = round(len(pairs) * validation_fraction)
+            chosen = set(order[:n_validation])
+            return ([pair for index, pair in enumerate(pairs) if index not in chosen],
+                    [pair for index, pair in enumerate(pairs) if index in chosen])
+    '''))
+    return files_of({"01_data": nb})
+
+
 # Leaking hidden material into the feedback -------------------------------------------------------
 
 @scenario("leak-feedback-dump",
