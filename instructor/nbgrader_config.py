@@ -27,9 +27,20 @@ c.CourseDirectory.feedback_directory = "feedback"
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# nbgrader's own autograde (and the formgrader's Autograde button) would run student code
-# outside the sandbox and let it decide its own score: use `python -m grader autograde`.
+# nbgrader's own entry points (its commands, the formgrader's buttons) do the grader's safe thing or
+# refuse, naming the grader's command: what each does and why, grader/nbgrader_guard.py.
 c.Autograde.autograde_preprocessors = ["grader.nbgrader_guard.UseTheGrader"]
+c.Autograde.exporter_class = "grader.nbgrader_guard.AutogradeByTheGrader"
+c.GenerateFeedback.exporter_class = "grader.nbgrader_guard.FeedbackByTheGrader"
+c.ExchangeFactory.release_feedback = "grader.nbgrader_guard.NoReleaseFeedback"
+c.ExchangeFactory.collect = "grader.nbgrader_guard.NoCollect"
+c.ZipCollectApp.extractor_plugin = "grader.nbgrader_guard.NoZipCollect"
+c.ExportApp.plugin_class = "grader.nbgrader_guard.NoExport"
+c.GenerateSolution.preprocessors = [  # nbgrader's, with the hidden tests cleared
+    "nbgrader.preprocessors.IncludeHeaderFooter", "nbgrader.preprocessors.LockCells",
+    "nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.ClearMarkScheme",
+    "nbgrader.preprocessors.ClearHiddenTests", "nbgrader.preprocessors.Execute"]
+c.HTMLExporter.sanitize_html = True  # a student's HTML output runs no script in the formgrader
 
 # ---- the grader -------------------------------------------------------------------------
 # Limits for TensorFlow notebooks on a CPU. While grading, the notebooks run in fast mode

@@ -4,9 +4,11 @@
 
 Starts JupyterLab in the course root (or the workspace) with nbgrader's instructor
 extensions on: the formgrader lists assignments, submissions and the autograded notebooks
-with their grades, and takes manual grades and comments. Its Autograde button is turned
-off (grader.nbgrader_guard): grading runs through `python -m grader autograde`, in the
-sandbox and with the judge. Run it on the instructor's machine only.
+with their grades, and takes manual grades and comments. Its Autograde, Generate Feedback,
+Release Feedback and Collect buttons refuse and name the grader's command (the course's
+configuration names grader.nbgrader_guard): grading runs through `python -m grader autograde`,
+in the sandbox and with the judge, feedback through `python -m grader feedback`. Run it on the
+instructor's machine only.
 """
 
 import os
