@@ -621,7 +621,7 @@ def test_conv_block_with_fixed_filters_fails(grade):
         """, **with_reference("conv_block"))
     message = grade.fails(checks.check_conv_block, wrong)
     assert "n_filters=512, dropout_prob=0.3, max_pooling=False)" in message, message
-    assert "This layer has 32 filters instead of 512." in message, message
+    assert "This layer has 32 filters instead of 512: every convolution of this block has n_filters" in message, message
 
 
 @pytest.mark.parametrize("returned, named, hint", [
@@ -839,7 +839,7 @@ def test_unet_without_its_head_fails(grade):
 
 @pytest.mark.parametrize("old, new, named, hint", [
     ("block2 = conv_block(block1[0], n_filters * 2)", "block2 = conv_block(block1[0], n_filters)",
-     "Layer 4 (Conv2D) does not match", "This layer has 8 filters instead of 16: the number of filters doubles"),
+     "Layer 4 (Conv2D) does not match", "This layer has 8 filters instead of 16: this layer is in the encoder, where the number of filters doubles"),
     ("block4 = conv_block(block3[0], n_filters * 8, dropout_prob=0.3)",
      "block4 = conv_block(block3[0], n_filters * 8, dropout_prob=0.5)",
      "Layer 12 (Dropout) does not match", "The dropout rate is 0.5 instead of 0.3"),
