@@ -159,7 +159,8 @@ def estimate_minutes(settings, n_images, folder=FOLDER):
         if run.get("n_filters") == width and run.get("batch_size") == batch and run.get("image_epochs"):
             return meta["seconds"] / run["image_epochs"] * epochs * n_images / 60, "on this machine"
     rate = SECONDS_PER_IMAGE_EPOCH * (width / 8) ** WIDTH_EXPONENT
-    return rate * epochs * n_images / 60, "on a 2-core laptop CPU (benchmarks/README.md)"
+    return (rate * epochs * n_images / 60,
+            "on the course's 2-vCPU test machine, AMD EPYC without AVX-512 (benchmarks/README.md)")
 
 
 def _saved(folder):

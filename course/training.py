@@ -60,7 +60,7 @@ class TrainingSettings:
     keep_best: bool = True
 
 
-# A 2-core laptop CPU: see notebook 5 for the measured time and mean IoU.
+# Sized for 2 cores without a GPU: notebook 5, section 9, gives the time and mean IoU measured on 2 vCPUs.
 SETTINGS = TrainingSettings(n_train=None, n_filters=8, epochs=25, batch_size=8, learning_rate=3e-3)
 
 # Fast mode: a few steps on the small generated set; the numbers mean nothing.

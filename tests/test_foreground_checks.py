@@ -86,6 +86,18 @@ def test_mistakes_are_named(grade, code, named, hint):
     assert named in message and hint in message, message
 
 
+def test_the_argmax_hint_names_only_what_the_case_shows():
+    """Does the argmax hint claim "passes the threshold without being the largest" only where that happens (below 0.5)?"""
+    at_half = np.array([[[[2.0, 1.9, 1.8]]]], np.float32)      # class 0 largest, p = 0.37 < 0.5
+    hint = foreground._mistakes(at_half, 0, 0.5)["argmax"][1]
+    assert "at 1 pixel(s) class_id has the largest logit but a probability below the threshold 0.5" in hint, hint
+    assert "without being the largest" not in hint, hint
+    below_half = np.array([[[[2.0, 1.9, -5.0]]]], np.float32)  # class 1: p = 0.47 >= 0.3, not the largest
+    hint = foreground._mistakes(below_half, 1, 0.3)["argmax"][1]
+    assert "at 1 pixel(s) its probability reaches the threshold 0.3 without being the largest" in hint, hint
+    assert "under 0.5" in hint and "below the threshold" not in hint, hint
+
+
 @pytest.mark.parametrize("ending, named, hint", [
     (".numpy().astype(np.uint8)", "returned dtype uint8 (0s and 1s); expected a boolean mask",
      "return the comparison itself"),

@@ -240,7 +240,7 @@ def test_grading_neither_reads_nor_writes(training_run, tmp_path, monkeypatch):
 def test_the_estimate_uses_this_machines_last_run(training_run, tmp_path):
     """After one run, is the next announcement's estimate from this machine?"""
     minutes, where = trained_cache.estimate_minutes(SETTINGS, 800, tmp_path / ".trained")
-    assert where.startswith("on a 2-core laptop CPU") and minutes == pytest.approx(846 / 25 * 2 / 60)
+    assert where.startswith("on the course's 2-vCPU test machine") and minutes == pytest.approx(846 / 25 * 2 / 60)
     training_run()
     _, where = trained_cache.estimate_minutes(SETTINGS, 800, tmp_path / ".trained")
     assert where == "on this machine"

@@ -104,16 +104,35 @@ def _as_mask(call, value, want_shape):
     return mask
 
 
+def _argmax_hint(largest, probability, threshold):
+    """Why an argmax mask is not the thresholded one, in the ways that happen in this case.
+
+    The largest logit can sit below the threshold (possible when the threshold is above 1 / n_classes),
+    and a class can pass the threshold without the largest logit (possible only below 0.5: a
+    probability of 0.5 or more is always the largest). The hint names only what this case shows.
+    """
+    below = int(np.sum(largest & (probability < threshold)))
+    passing = int(np.sum(~largest & (probability >= threshold)))
+    reasons = []
+    if below:
+        reasons.append(f"at {below} pixel(s) class_id has the largest logit but a probability below the "
+                       f"threshold {threshold:g}")
+    if passing:
+        reasons.append(f"at {passing} pixel(s) its probability reaches the threshold {threshold:g} without "
+                       f"being the largest (possible only with a threshold under 0.5)")
+    why = "; ".join(reasons) if reasons else "the two differ"
+    return f"your mask is where class_id has the largest logit (argmax): {why}; " + SOFTMAX_HINT
+
+
 def _mistakes(logits, class_id, threshold):
     """{what the student may have done: its mask} for the mistakes the check names."""
     values = np.asarray(logits, np.float64)
     with np.errstate(over="ignore"):
         sigmoid = 1 / (1 + np.exp(-values[..., class_id]))
     right = twin_probabilities(values)
+    largest = np.argmax(values, axis=-1) == class_id
     found = {
-        "argmax": (np.argmax(values, axis=-1) == class_id,
-                   "your mask is where class_id has the largest logit (argmax): a class can pass the threshold "
-                   "without being the largest, and be the largest without passing it; " + SOFTMAX_HINT),
+        "argmax": (largest, _argmax_hint(largest, right[..., class_id], threshold)),
         "sigmoid": (sigmoid >= threshold,
                     "your mask is sigmoid(logit of class_id) >= threshold: the model was trained with a softmax "
                     "over all classes, and the sigmoid of one logit ignores the others; " + SOFTMAX_HINT),
