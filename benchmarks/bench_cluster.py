@@ -95,19 +95,34 @@ def scheduler_overhead(count, payload):
         return (time.perf_counter() - started) * 1000 / count
 
 
-def writer_path(root, assignment, base, submission, result, count, scratch):
-    """Seconds per submission through Batch + DaskExecutor + gradebook with canned results."""
+class OneAtATime:
+    """The same executor as the batch sees it before batched saving: one result handed over at a time."""
+
+    def __init__(self, executor):
+        self.executor = executor
+
+    def grade(self, tasks, template):
+        return self.executor.grade(tasks, template)
+
+
+def writer_path(root, assignment, base, submission, result, count, scratch, batched=True):
+    """Seconds per submission through Batch + DaskExecutor + gradebook with canned results.
+
+    `batched`: every result back at a moment is saved by one nbgrader run (today's client);
+    without, one nbgrader run per submission (the client before it), for the side-by-side figure.
+    """
     from grader.batch import Batch
     from grader.courseroot import CourseRoot
 
-    workspace = scratch / "writer"
+    workspace = scratch / ("writer" if batched else "writer-one-at-a-time")
     shutil.copytree(base, workspace, ignore=shutil.ignore_patterns("submitted", "autograded", "autograde-results"))
     place(workspace, assignment, submission, count)
     course = CourseRoot(root, assignment)
     course.use_workspace(workspace)
     canned = scratch / "result.json"
     canned.write_text(json.dumps(result), encoding="utf-8")
-    batch = Batch(course, Canned(canned, workers=2), quiet=False)
+    executor = Canned(canned, workers=2)
+    batch = Batch(course, executor if batched else OneAtATime(executor), quiet=True)
     started = time.perf_counter()
     summary = batch.run()
     seconds = time.perf_counter() - started
@@ -148,9 +163,13 @@ def main(argv=None):
         print(f"2. scheduler: {overhead_ms:.1f} ms per task ({args.tasks} tasks of {files_bytes / 1024:.0f} kB, "
               f"2 local workers)", flush=True)
 
+        one_s, graded_one, failed_one, scores_one = writer_path(root, assignment, base, submission, result,
+                                                                args.tasks, scratch, batched=False)
         writer_s, graded, failed, scores = writer_path(root, assignment, base, submission, result, args.tasks, scratch)
-        print(f"3. client/writer path: {writer_s * 1000:.0f} ms per submission ({graded} graded, {failed} failed, "
-              f"scores {sorted(scores)})", flush=True)
+        print(f"3. client/writer path: {writer_s * 1000:.0f} ms per submission, {1 / writer_s:.1f} submissions/s "
+              f"({graded} graded, {failed} failed, scores {sorted(scores)}); one nbgrader run per submission "
+              f"instead: {one_s * 1000:.0f} ms ({graded_one} graded, {failed_one} failed, scores "
+              f"{sorted(scores_one)}): batched saving is {one_s / writer_s:.1f}x faster", flush=True)
 
     measured = RESULTS / f"grading-{assignment}.json"
     if not measured.exists():

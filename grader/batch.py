@@ -4,8 +4,9 @@
     summary = batch.run(students)
 
 The batch's client is the only writer of the gradebook. It reads each submission as data
-(grader.intake), sends it to a worker as a task, and saves each result as it comes back,
-with nbgrader (grader.gradebook.save), then writes the student's record. Killed at any
+(grader.intake), sends it to a worker as a task, and saves the results as they come back, all
+those that are back at that moment in one nbgrader run (grader.gradebook.save_many), then
+writes each student's record. Killed at any
 moment (even kill -9), it leaves at most students without a record, and the next run grades
 exactly those, or those whose files changed since (the record holds a fingerprint).
 """
@@ -30,6 +31,7 @@ TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?( ?[A-Z]{1,5}
 # with certainty (code that reaches around the notebook's names: sys.modules, get_ipython(), ...).
 FLAGGED_EVENTS = ("judge", "forged", "review")
 MAX_ATTEMPTS = 3  # runs that could not grade an unchanged submission before it is given up
+SAVE_AT_ONCE = 100  # results saved by one nbgrader run, at most
 
 
 class AutogradeError(RuntimeError):
@@ -108,20 +110,26 @@ class Batch:
         bar = tqdm(total=len(tasks), unit="submission", disable=self.quiet, file=sys.stderr,
                    desc=f"autograde {self.course.assignment}")
         try:
-            for student, result in self.executor.grade(tasks, template):
-                try:
-                    record = self._save(student, submissions[student], result)
-                except Exception as error:  # noqa: BLE001 (one student's failure, not the batch's)
-                    record = self._not_graded(student, submissions[student],
-                                              f"saving into the gradebook failed: {error}")
-                (summary["graded"] if record["status"] == "graded" else summary["failed"]).append(record)
-                if record["status"] == "graded":
-                    bar.set_postfix_str(f"{student}: {record['score']:g}/{record['max_score']:g}")
-                else:
-                    self.log(f"could not grade {student}: {record['error'].splitlines()[0]}")
-                bar.update(1)
+            for ready in self._ready_batches(tasks, template):
+                for start in range(0, len(ready), SAVE_AT_ONCE):
+                    for record in self._save_batch(ready[start:start + SAVE_AT_ONCE], submissions):
+                        student = record["student"]
+                        (summary["graded"] if record["status"] == "graded" else summary["failed"]).append(record)
+                        if record["status"] == "graded":
+                            bar.set_postfix_str(f"{student}: {record['score']:g}/{record['max_score']:g}")
+                        else:
+                            self.log(f"could not grade {student}: {record['error'].splitlines()[0]}")
+                        bar.update(1)
         finally:
             bar.close()
+
+    def _ready_batches(self, tasks, template):
+        """Lists of (student, result) as the executor hands them back (one at a time if it cannot say more)."""
+        if hasattr(self.executor, "grade_batches"):
+            yield from self.executor.grade_batches(tasks, template)
+        else:
+            for item in self.executor.grade(tasks, template):
+                yield [item]
 
     def _task(self, student, submission):
         return {"root": str(self.course.root), "workspace": str(self.course.workspace),
@@ -130,28 +138,72 @@ class Batch:
                 "files": submission.files, "seed": self.seed, "fingerprint": submission.fingerprint()}
 
     # Saving --------------------------------------------------------------------------------
-    def _save(self, student, submission, result):
+    def _save_batch(self, ready, submissions):
+        """Save every result of `ready` ([(student, result)]) with one nbgrader run; their records, in order."""
         course = self.course
-        if result.get("status") != "graded":
-            return self._not_graded(student, submission, result.get("error") or "grading failed", result)
-        graded = {name: entry for name, entry in result["notebooks"].items() if entry.get("executed")}
-        if graded:
-            with tempfile.TemporaryDirectory(prefix="grader-save-") as scratch:
+        records_by_student, graded = {}, []
+        for student, result in ready:
+            if result.get("status") != "graded":
+                records_by_student[student] = self._not_graded(
+                    student, submissions[student], result.get("error") or "grading failed", result)
+            else:
+                graded.append((student, result))
+        errors = {}
+        with gradebook.batched_writes(course), tempfile.TemporaryDirectory(prefix="grader-save-") as scratch:
+            with_notebooks = []
+            for student, result in graded:
                 folder = Path(scratch) / student / course.assignment
-                folder.mkdir(parents=True)
-                for name, entry in graded.items():
-                    (folder / f"{name}.ipynb").write_text(entry["executed"], encoding="utf-8")
-                stamp = submission.files.get("timestamp.txt", b"").decode("utf-8", "replace")
-                if TIMESTAMP.match(stamp):
-                    (folder / "timestamp.txt").write_text(stamp.strip(), encoding="utf-8")
-                gradebook.save(course, student, folder)
-        else:
-            gradebook.save_empty(course, student)
+                if self._write_executed(folder, submissions[student], result):
+                    with_notebooks.append((student, folder))
+                else:
+                    try:
+                        gradebook.save_empty(course, student)
+                    except Exception as error:  # noqa: BLE001 (one student's failure, not the batch's)
+                        errors[student] = error
+            try:
+                if with_notebooks:
+                    gradebook.save_many(course, scratch)
+            except Exception:  # noqa: BLE001 (find out whose: one by one, as before batching)
+                for student, folder in with_notebooks:
+                    try:
+                        gradebook.save(course, student, folder)
+                    except Exception as error:  # noqa: BLE001
+                        errors[student] = error
+            saved = {}
+            try:
+                saved = gradebook.scores_of(course, [s for s, _ in graded if s not in errors])
+            except Exception:  # noqa: BLE001 (read them one by one below)
+                pass
+        for student, result in graded:
+            try:
+                if student in errors:
+                    raise errors[student]
+                scores = saved.get(student) or gradebook.scores(course, student)
+                records_by_student[student] = self._record(student, submissions[student], result, scores)
+            except Exception as error:  # noqa: BLE001 (one student's failure, not the batch's)
+                records_by_student[student] = self._not_graded(
+                    student, submissions[student], f"saving into the gradebook failed: {error}")
+        return [records_by_student[student] for student, _ in ready]
+
+    def _write_executed(self, folder, submission, result):
+        """Write the executed notebooks of `result` (and a valid timestamp) into `folder`; were there any?"""
+        graded = {name: entry for name, entry in result["notebooks"].items() if entry.get("executed")}
+        if not graded:
+            return False
+        folder.mkdir(parents=True)
+        for name, entry in graded.items():
+            (folder / f"{name}.ipynb").write_text(entry["executed"], encoding="utf-8")
+        stamp = submission.files.get("timestamp.txt", b"").decode("utf-8", "replace")
+        if TIMESTAMP.match(stamp):
+            (folder / "timestamp.txt").write_text(stamp.strip(), encoding="utf-8")
+        return True
+
+    def _record(self, student, submission, result, saved):
+        """The student's record from the worker's result and the scores the gradebook now holds."""
         record = {key: value for key, value in result.items() if key != "notebooks"}
         record["notebooks"] = {name: {k: v for k, v in entry.items() if k != "executed"}
                                for name, entry in result["notebooks"].items()}
         record["notes"] = submission.notes() + list(result.get("notes", []))
-        saved = gradebook.scores(course, student)
         record.update(score=saved["score"], max_score=saved["max_score"], late_penalty=saved["late_penalty"])
         for name, entry in record["notebooks"].items():
             found = saved["notebooks"].get(name, {})

@@ -38,6 +38,10 @@ class InProcess:
         for task in tasks:
             yield task["student"], grade_task(task, template)
 
+    def grade_batches(self, tasks, template):
+        for item in self.grade(tasks, template):
+            yield [item]
+
 
 class DaskExecutor:
     """Grade on a Dask cluster: a local one of `workers` processes, or the one at `scheduler`.
@@ -83,6 +87,15 @@ class DaskExecutor:
                     cluster.close(timeout=30)
 
     def grade(self, tasks, template):
+        for ready in self.grade_batches(tasks, template):
+            yield from ready
+
+    def grade_batches(self, tasks, template):
+        """Lists of (student, result): each list holds every result that was ready at that moment.
+
+        When workers finish faster than the client saves, the lists grow, and the client saves
+        each list in one go: the writer keeps up by doing more per step, not by running twice.
+        """
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
@@ -94,16 +107,19 @@ class DaskExecutor:
             futures = {client.submit(self.task, task, template, pure=False,
                                      key=f"grade-{task['student']}-{batch}"): task["student"]
                        for task in tasks}
-            for future in as_completed(futures, loop=client.loop):
-                student = futures[future]
-                try:
-                    result = future.result()
-                except KilledWorker:
-                    result = {"student": student, "status": "error",
-                              "error": f"grading this submission stopped {self.max_worker_deaths} grading "
-                                       f"workers (killed, out of memory or crashed); given up"}
-                except Exception as error:  # noqa: BLE001 (a cluster failure for this task)
-                    result = {"student": student, "status": "error",
-                              "error": f"the cluster could not grade it ({type(error).__name__}: {error})"}
-                future.release()
-                yield student, result
+            for finished in as_completed(futures, loop=client.loop).batches():
+                ready = []
+                for future in finished:
+                    student = futures[future]
+                    try:
+                        result = future.result()
+                    except KilledWorker:
+                        result = {"student": student, "status": "error",
+                                  "error": f"grading this submission stopped {self.max_worker_deaths} grading "
+                                           f"workers (killed, out of memory or crashed); given up"}
+                    except Exception as error:  # noqa: BLE001 (a cluster failure for this task)
+                        result = {"student": student, "status": "error",
+                                  "error": f"the cluster could not grade it ({type(error).__name__}: {error})"}
+                    future.release()
+                    ready.append((student, result))
+                yield ready

@@ -3,9 +3,10 @@
 Grading workers never open the real gradebook. Each gets a small private sqlite copy of the
 assignment's definition (`write_template`: its notebooks and cells, hidden tests included,
 which nbgrader needs to restore test cells), grades into that, and sends the results back.
-Only the batch's client writes the real gradebook (`save`), one submission at a time, with
-nbgrader's own preprocessors, so parallel workers can neither lock it nor leave half-written
-grades, and a grade can never be duplicated: nbgrader updates a submission in place.
+Only the batch's client writes the real gradebook (`save`, or `save_many` for every result
+that came back at once), with nbgrader's own preprocessors, so parallel workers can neither
+lock it nor leave half-written grades, and a grade can never be duplicated: nbgrader updates a
+submission in place.
 """
 
 import contextlib
@@ -64,6 +65,48 @@ def write_template(course, target):
     return target
 
 
+@contextlib.contextmanager
+def batched_writes(course):
+    """While saving a batch into a SQLite gradebook: commits without a disk flush each, one at the end.
+
+    nbgrader commits once per grade cell, and SQLite flushes to disk at every commit: most of
+    the writer's time. Inside this block the gradebook is in write-ahead-log mode with
+    `synchronous=NORMAL` (a commit survives the process being killed, not yet a power cut);
+    on leaving it, a full checkpoint writes everything to the database file and flushes it, so
+    that the records written after it never name a grade the disk might lose. Other databases
+    (PostgreSQL) are left as they are.
+    """
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    url = str(course.db_url)
+    if not url.startswith("sqlite:///"):
+        yield
+        return
+    database = Path(url[len("sqlite:///"):]).resolve()
+
+    def on_connect(connection, record):
+        if isinstance(connection, sqlite3.Connection) and _database_of(connection) == database:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+
+    event.listen(Engine, "connect", on_connect)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "connect", on_connect)
+        with contextlib.closing(sqlite3.connect(database)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(FULL)")
+
+
+def _database_of(connection):
+    rows = connection.execute("PRAGMA database_list").fetchall()
+    main = [row[2] for row in rows if row[1] == "main"]
+    return Path(main[0]).resolve() if main and main[0] else None
+
+
 def save(course, student, executed_dir):
     """Save the grades of executed notebooks into the real gradebook and autograded/, with nbgrader.
 
@@ -71,13 +114,27 @@ def save(course, student, executed_dir):
     one student). nbgrader's Autograde converter runs with only the grade-saving
     preprocessors, which is what `nbgrader autograde` does after executing.
     """
+    _save(course, student, Path(executed_dir).parent.parent)
+
+
+def save_many(course, folder):
+    """As `save`, for every student folder in `folder` (<student>/<assignment>/*.ipynb), in one nbgrader run.
+
+    One converter for many submissions: its set-up, its configuration and its gradebook
+    connection are paid once. Raises RuntimeError if nbgrader failed for any of them (nbgrader
+    then leaves that student's autograded folder out; save them one by one to find out which).
+    """
+    _save(course, "*", folder)
+
+
+def _save(course, student, submitted):
     from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, SaveAutoGrades
 
     from grader.nbgrader_run import run_autograde
 
     config = course.nbgrader_config()
     config.CourseDirectory.student_id = student
-    config.CourseDirectory.submitted_directory = str(Path(executed_dir).parent.parent)
+    config.CourseDirectory.submitted_directory = str(submitted)
     config.Autograde.autograde_preprocessors = [SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
     config.Autograde.sanitize_preprocessors = []
     outcome = run_autograde(config)
@@ -97,15 +154,23 @@ def save_empty(course, student):
 
 def scores(course, student):
     """{"score", "max_score", "late_penalty", "notebooks": {name: {"score", "max_score", "grades"}}}."""
+    return scores_of(course, [student])[student]
+
+
+def scores_of(course, students):
+    """{student: scores(course, student)} for several students, read in one gradebook session."""
+    found = {}
     with _gradebook(course) as gradebook:
-        submission = gradebook.find_submission(course.assignment, student)
-        result = {"score": submission.score, "max_score": submission.max_score,
-                  "late_penalty": submission.late_submission_penalty, "notebooks": {}}
-        for notebook in submission.notebooks:
-            result["notebooks"][notebook.name] = {
-                "score": notebook.score, "max_score": notebook.max_score,
-                "grades": {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}}
-        return result
+        for student in students:
+            submission = gradebook.find_submission(course.assignment, student)
+            result = {"score": submission.score, "max_score": submission.max_score,
+                      "late_penalty": submission.late_submission_penalty, "notebooks": {}}
+            for notebook in submission.notebooks:
+                result["notebooks"][notebook.name] = {
+                    "score": notebook.score, "max_score": notebook.max_score,
+                    "grades": {grade.name: (grade.score, grade.max_score) for grade in notebook.grades}}
+            found[student] = result
+    return found
 
 
 def max_scores(course):
