@@ -175,12 +175,9 @@ def test_pixels_beyond_the_band_are_judged(monkeypatch):
 
 
 def test_a_tie_at_one_half_is_not_judged(monkeypatch):
-    """Is a tie of two classes (p = 0.5 in float64, 0.49999997 from tf.nn.softmax) free to go either way?"""
-    import tensorflow as tf
-
-    logits = np.zeros((2, 6, 8, 2), np.float32)  # ties everywhere: batched, TF's softmax is not exact here
+    """Is a tie of two classes (p = 0.5 in float64; tf.nn.softmax gives 0.5 or 0.49999997 by processor) free either way?"""
+    logits = np.zeros((2, 6, 8, 2), np.float32)  # ties everywhere: whatever a student's softmax rounds them to
     assert (foreground.twin_probabilities(logits) == 0.5).all()
-    assert (tf.nn.softmax(logits).numpy()[..., 0] < 0.5).any()
     for answer in (True, False):
         run_case(monkeypatch, answering(np.full(logits.shape[:3], answer)), logits)
 
