@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import machine_line, print_table  # noqa: E402
-from benchmarks.recipe_runs import _mean_sd  # noqa: E402
+from benchmarks.common import machine_line, print_table
+from benchmarks.recipe_runs import _mean_sd
 
 SOURCE = Path(__file__).resolve().parents[1] / "instructor" / "source" / "unet_original"
 VARIANTS = (("class balance only", "balance"), ("class balance and borders", "full"))
@@ -42,7 +42,7 @@ def main(argv=None):
 
     import numpy as np
 
-    import course.tensorflow_setup  # noqa: F401
+    import course.tensorflow_setup
     from course.border_experiment import evaluate, load_vehicle_scenes, mirrored, train_tiles, weight_maps
     from course.notebook_code import load_definitions
     from course.training import data_folder

@@ -31,9 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.common import RESULTS, correct_submission, print_table  # noqa: E402
-from benchmarks.bench_grading import ONE, TWO  # noqa: E402
-from grader.executors import DaskExecutor  # noqa: E402
+from benchmarks.common import RESULTS, correct_submission, print_table
+from benchmarks.bench_grading import ONE, TWO
+from grader.executors import DaskExecutor
 
 
 
@@ -192,8 +192,9 @@ def main(argv=None):
         rows.append([f"{nodes} x {cores} cores", f"{grading_rate:.2f}", f"{hours:.1f}",
                      "writer" if writer_rate < grading_rate else "CPU (kernels + TensorFlow)"])
     print_table(["cluster", "graded/s", "hours", "bottleneck"], rows)
-    print(f"CPU total: {args.submissions * cpu / 3600:.0f} CPU-hours; data: {args.submissions * files_bytes / 2**30:.1f} GiB "
-          f"handed in, {args.submissions * result_bytes / 2**30:.1f} GiB of results to the client")
+    handed_in, results = args.submissions * files_bytes / 2**30, args.submissions * result_bytes / 2**30
+    print(f"CPU total: {args.submissions * cpu / 3600:.0f} CPU-hours; data: {handed_in:.1f} GiB handed in, "
+          f"{results:.1f} GiB of results to the client")
     return 0
 
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import machine_line  # noqa: E402
-from course import scenes  # noqa: E402
-from course.data import check_pairs, list_pairs  # noqa: E402
-from course.data_setup import folder_size  # noqa: E402
+from benchmarks.common import machine_line
+from course import scenes
+from course.data import check_pairs, list_pairs
+from course.data_setup import folder_size
 
 
 def _cpu_seconds():

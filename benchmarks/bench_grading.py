@@ -156,8 +156,8 @@ def main(argv=None):
     parser.add_argument("--floor-repeats", type=int, default=3, help="measurements of the floor (median)")
     args = parser.parse_args(argv)
     course_root = args.course_root.resolve()
-    from benchmarks.common import correct_submission, machine_line, print_table  # noqa: PLC0415
-    from grader.courseroot import CourseRoot  # noqa: PLC0415
+    from benchmarks.common import correct_submission, machine_line, print_table
+    from grader.courseroot import CourseRoot
 
     assignment = args.assignment or CourseRoot(course_root).assignment
     n = args.students
@@ -180,11 +180,11 @@ def main(argv=None):
         contenders += [(serial, 1), (parallel, 2)]
         for label, workers in contenders:
             workspace = prepare(base, assignment, submission, n, scratch / f"run{len(rows)}")
-            if workers is None:
-                run = lambda: plain_nbgrader(course_root, workspace, assignment)  # noqa: E731
-            else:
-                run = lambda: grader("autograde", "--workers", workers, "--quiet",  # noqa: E731
-                                     course_root=course_root, workspace=workspace)
+            def run(workers=workers, workspace=workspace):
+                if workers is None:
+                    return plain_nbgrader(course_root, workspace, assignment)
+                return grader("autograde", "--workers", workers, "--quiet", course_root=course_root,
+                              workspace=workspace)
             before = children_cpu()
             seconds, _ = timed(run)
             rows[label] = seconds / n

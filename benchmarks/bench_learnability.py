@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks.common import machine_line, print_table  # noqa: E402
-from course.classes import CLASS_NAMES, NUM_CLASSES  # noqa: E402
-from course.metrics import confusion_matrix, iou_from_confusion  # noqa: E402
+from benchmarks.common import machine_line, print_table
+from course.classes import CLASS_NAMES, NUM_CLASSES
+from course.metrics import confusion_matrix, iou_from_confusion
 
 
 def scores(matrix):
@@ -45,7 +45,7 @@ def majority_baseline(train_dataset, validation_masks):
 
 
 def main(argv=None):
-    from course.training import SETTINGS  # noqa: PLC0415
+    from course.training import SETTINGS
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=SETTINGS.epochs)
@@ -57,15 +57,16 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=SETTINGS.seed, help="split, shuffle and weight seed")
     args = parser.parse_args(argv)
 
-    from course.data import check_pairs  # noqa: PLC0415
-    from course.reference import reference_function  # noqa: PLC0415
+    from course.data import check_pairs
+    from course.reference import reference_function
 
-    pair_files, split_pairs, load_pair = (reference_function(name) for name in ("pair_files", "split_pairs", "load_pair"))
+    pair_files, split_pairs, load_pair = (reference_function(name)
+                                          for name in ("pair_files", "split_pairs", "load_pair"))
 
     def make_dataset(pairs, batch_size, shuffle=True, seed=0):
         return reference_function("make_dataset")(pairs, load_pair, batch_size=batch_size, shuffle=shuffle, seed=seed)
-    from course.data_setup import describe, ensure_dataset  # noqa: PLC0415
-    from course.tensorflow_setup import import_tensorflow  # noqa: PLC0415
+    from course.data_setup import describe, ensure_dataset
+    from course.tensorflow_setup import import_tensorflow
 
     tf = import_tensorflow()
     started = time.perf_counter()
@@ -88,7 +89,7 @@ def main(argv=None):
           f"batch {args.batch_size}, {args.epochs} epochs, seed {args.seed}")
     print(f"Data ready after {time.perf_counter() - started:.0f} s\n", flush=True)
 
-    from course.reference import reference_function  # noqa: PLC0415
+    from course.reference import reference_function
 
     tf.keras.utils.set_random_seed(args.seed)
     model = reference_function("unet_model")(n_filters=args.n_filters)

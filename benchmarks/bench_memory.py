@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import REPO, machine_line, print_table  # noqa: E402
+from benchmarks.common import REPO, machine_line, print_table
 
 SOURCE = REPO / "instructor" / "source" / "unet"
 TRAINING = SOURCE / "05_training.ipynb"

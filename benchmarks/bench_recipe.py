@@ -42,11 +42,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import machine_line, print_table  # noqa: E402
-from benchmarks.common import RESULTS  # noqa: E402
-from benchmarks.recipe_runs import (SKIP_PICTURE, _figure, _mean_sd, _plot_curves, draw_noskip,  # noqa: E402
+from benchmarks.common import machine_line, print_table
+from benchmarks.common import RESULTS
+from benchmarks.recipe_runs import (SKIP_PICTURE, _figure, _mean_sd, _plot_curves, draw_noskip,
                                     first_reaching, report, run_one, saved_run)
-from benchmarks.recipe_worker import DEFAULT_RUN, no_skip_unet  # noqa: E402, F401 (no_skip_unet: for the tests)
+from benchmarks.recipe_worker import DEFAULT_RUN, no_skip_unet  # noqa: F401 (no_skip_unet: for the tests)
 
 # --------------------------------------------------------------------------------------
 # The parts
@@ -248,7 +248,8 @@ def part_speed(quick, threads):
     print_table(["n_filters", "batch", "steps timed", "median step ms", "images/s", "s per epoch of 800"], rows)
 
 
-PARTS = {"speed": part_speed, "ttq": part_ttq, "stability": part_stability, "experiments": part_experiments, "noskip": part_noskip}
+PARTS = {"speed": part_speed, "ttq": part_ttq, "stability": part_stability, "experiments": part_experiments,
+         "noskip": part_noskip}
 
 
 def main(argv=None):

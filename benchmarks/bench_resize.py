@@ -32,11 +32,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from benchmarks.common import machine_line, print_table  # noqa: E402
-from course.classes import CLASS_IDS, CLASS_NAMES, NUM_CLASSES  # noqa: E402
-from course.scenes import DEFAULT_HEIGHT, DEFAULT_WIDTH, generate_scenes  # noqa: E402
+from benchmarks.common import machine_line, print_table
+from course.classes import CLASS_IDS, CLASS_NAMES, NUM_CLASSES
+from course.scenes import DEFAULT_HEIGHT, DEFAULT_WIDTH, generate_scenes
 
 TARGET = (96, 128)  # the course's training size (height, width)
 THIN = tuple(CLASS_IDS[name] for name in ("pole", "road line", "traffic sign", "traffic light"))
@@ -50,7 +50,7 @@ METHODS = {  # label: keyword arguments of tf.image.resize
 
 def load_set(folder):
     """Images (float32 in [0, 1]) and masks (uint8 ids) of a generated folder."""
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     images, masks = [], []
     for path in sorted((Path(folder) / "CameraRGB").glob("*.png")):
@@ -77,7 +77,7 @@ def box_average(image, size):
 
 def lanczos(image, size):
     """Pillow's Lanczos resize, per channel in float (mode 'F'): a reference free of TensorFlow."""
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     channels = [np.asarray(Image.fromarray(np.ascontiguousarray(image[..., c]), "F")
                            .resize(size[::-1], Image.Resampling.LANCZOS, reducing_gap=None))
@@ -171,8 +171,8 @@ def main(argv=None):
     parser.add_argument("--width", type=int, default=800, help="width of the large captures (default 800)")
     parser.add_argument("--seed", type=int, default=5, help="seed of the generated scenes (default 5)")
     args = parser.parse_args(argv)
-    import course.tensorflow_setup  # noqa: F401, PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import course.tensorflow_setup
+    import tensorflow as tf
 
     started = time.perf_counter()
     print(machine_line())

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import machine_line, median, print_table, run_worker  # noqa: E402
+from benchmarks.common import machine_line, median, print_table, run_worker
 
 # TensorFlow reads its thread-pool sizes from these at start-up (process_util.cc).
 THREADS = {"TF_NUM_INTRAOP_THREADS": str(os.cpu_count()), "TF_NUM_INTEROP_THREADS": "1"}
@@ -46,7 +46,7 @@ def worker(options):
     """Time training steps in this process and print one JSON line."""
     import numpy as np
 
-    import course.tensorflow_setup  # noqa: F401
+    import course.tensorflow_setup
     import tensorflow as tf
     from course.flops import training_flops
     from course.reference import reference_function
@@ -100,7 +100,7 @@ def worker(options):
 
 def matmul_worker(options):
     """GFLOP/s of a 2048x2048 float32 matmul, the machine's practical ceiling for TensorFlow."""
-    import course.tensorflow_setup  # noqa: F401
+    import course.tensorflow_setup
     import tensorflow as tf
 
     n = 2048

@@ -13,7 +13,7 @@ RESULTS = REPO / "benchmarks" / "results"  # git-ignored: what the scripts write
 
 def machine_line():
     """One line saying what the figures were measured on, GPU included when TensorFlow sees one."""
-    import course.tensorflow_setup  # noqa: F401
+    import course.tensorflow_setup
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")

@@ -84,8 +84,8 @@ def _plot_curves(curves, name, path, title):
 def saved_run(predictions):
     """The last saved run whose predictions went to a file named like `predictions` (any checkout), or None."""
     runs = [json.loads(line) for line in RUNS_FILE.read_text().splitlines() if line.strip()]
-    return next((r for r in reversed(runs) if Path(r["summary"].get("predictions") or "").name == Path(predictions).name),
-                None)
+    wanted = Path(predictions).name
+    return next((r for r in reversed(runs) if Path(r["summary"].get("predictions") or "").name == wanted), None)
 
 
 def draw_noskip(unet_file, noskip_file, scores, paths):

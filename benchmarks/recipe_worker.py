@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import RESULTS  # noqa: E402
+from benchmarks.common import RESULTS
 
 PROGRESS_FILE = RESULTS / "recipe-progress.log"
 
@@ -38,7 +38,7 @@ def _settings(options):
 
 def no_skip_unet(input_size=(96, 128, 3), n_filters=32, n_classes=23):
     """The reference unet_model with zeros in place of every skip connection (same layers otherwise)."""
-    import course.tensorflow_setup  # noqa: F401
+    import course.tensorflow_setup
     import tensorflow as tf
     from course.reference import reference_function
 
@@ -65,9 +65,11 @@ def worker(options):
     """Train one recipe in this process; print one JSON line per epoch, then a final one."""
     import numpy as np
 
-    import course.tensorflow_setup  # noqa: F401
+    import course.tensorflow_setup
     import tensorflow as tf
+    from course.experiments import training_data
     from course import training
+    from course.schedule import learning_rate
     from course.classes import NUM_CLASSES
     from course.data_setup import ensure_dataset
     from course.reference import reference_function
@@ -95,14 +97,15 @@ def worker(options):
         described = "unet_model() (32 filters), Adam defaults, batch 32, cache().shuffle(500).batch(32), no validation"
     else:
         train = make_dataset(train_pairs, load_pair, batch_size=run.batch_size, shuffle=True, seed=run.seed)
-        train, weights = training.training_data(run, train, NUM_CLASSES)
+        train, weights = training_data(run, train, NUM_CLASSES)
         builder = no_skip_unet if options["model"] == "noskip" else unet_model
-        schedule = training.learning_rate(run, len(train))
+        schedule = learning_rate(run, len(train))
         model = compile_model(builder(input_size=(96, 128, 3), n_filters=run.n_filters, n_classes=NUM_CLASSES),
                               learning_rate=schedule)
         described = (f"{options['model']}(n_filters={run.n_filters}), batch {run.batch_size}, "
                      f"{run.schedule} learning rate {run.learning_rate:g} (warm-up {run.warmup_epochs:g} epochs), "
-                     f"augment {run.augment}, class weighting {run.class_weighting}, validation: {options['validation']}")
+                     f"augment {run.augment}, class weighting {run.class_weighting}, "
+                     f"validation: {options['validation']}")
     training.build_optimizer(model)
     steps_per_epoch = int(train.cardinality())
 
@@ -160,7 +163,7 @@ def worker(options):
 
 def speed_worker(options, run):
     """Seconds per training step of one width and batch size, on the cached training set (steady state)."""
-    import course.tensorflow_setup  # noqa: F401
+    import course.tensorflow_setup
     import tensorflow as tf
     from course import training
     from course.data_setup import ensure_dataset

@@ -13,7 +13,7 @@ from course.classes import as_classes
 
 def class_legend(figure, classes, class_ids, columns=None):
     """Add a legend of coloured patches, '7 road', for `class_ids`, below the figure's panels."""
-    from matplotlib.patches import Patch  # noqa: PLC0415
+    from matplotlib.patches import Patch
 
     classes = as_classes(classes)
     handles = [Patch(facecolor=classes.colors[i] / 255, edgecolor="0.3",
@@ -38,7 +38,7 @@ def class_share_bar(counts, title="Share of pixels per class", log=True, size=(7
     Returns:
         The matplotlib Figure. Classes with no pixels are left out.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     classes = as_classes(classes)
     shares = class_shares(counts, classes)

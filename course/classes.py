@@ -259,7 +259,7 @@ def load_classes(data_dir=None):
 
 def course_classes():
     """The classes of the course's data: the card of $COURSE_DATA_DIR if it has one, else CARLA's."""
-    from course.data_setup import DATA_DIR_ENV  # noqa: PLC0415 (data_setup imports this module's users)
+    from course.data_setup import DATA_DIR_ENV  # data_setup imports this module's users
 
     folder = os.environ.get(DATA_DIR_ENV)
     return load_classes(Path(folder).expanduser()) if folder else CARLA

@@ -61,7 +61,7 @@ def conv_matrix(kernel, input_shape, stride=1, padding="VALID"):
 
 def convolve(x, kernel, stride=1, padding="VALID"):
     """tf.nn.conv2d of a 2-D array with a 2-D kernel: a 2-D NumPy array."""
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     result = tf.nn.conv2d(np.asarray(x, np.float32)[None, :, :, None], np.asarray(kernel, np.float32)[:, :, None, None],
                           strides=stride, padding=padding)
@@ -70,7 +70,7 @@ def convolve(x, kernel, stride=1, padding="VALID"):
 
 def transposed_convolve(y, kernel, input_shape, stride=1, padding="VALID"):
     """tf.nn.conv2d_transpose of a 2-D array with the same kernel, back to `input_shape`: 2-D NumPy."""
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     result = tf.nn.conv2d_transpose(np.asarray(y, np.float32)[None, :, :, None],
                                     np.asarray(kernel, np.float32)[:, :, None, None],
@@ -108,8 +108,8 @@ def matrix_figure(matrix, input_shape, title="W"):
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     limit = float(np.abs(matrix).max()) or 1.0
     rows, columns = matrix.shape

@@ -101,7 +101,7 @@ def check_pairs(pairs):
         DatasetError (a ValueError) naming the first bad file: unreadable or truncated PNG,
         an unsupported colour mode, or an image and mask of different sizes.
     """
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     def read_header(path, modes, role):
         try:
@@ -137,9 +137,9 @@ def check_pairs(pairs):
 def read_mask_ids(path):
     """A mask file's class ids as a (height, width) uint8 array: the maximum over its colour channels
     (the red channel of a CARLA mask, the one channel of a grey mask); alpha is ignored."""
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     with Image.open(path) as picture:
         mask = np.asarray(picture)
@@ -160,7 +160,7 @@ def check_mask_ids(pairs, classes):
     Raises:
         DatasetError (a ValueError) naming the unknown ids and the masks that hold them.
     """
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     count = len(classes)
     found = np.zeros(256, dtype=bool)

@@ -28,8 +28,8 @@ PICTURES = ("class_shares.png", "samples.png")
 
 def _save(figure, path, dpi):
     """Save a figure as a compact PNG with no timestamp or version in it."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    from PIL import Image  # noqa: PLC0415
+    import matplotlib.pyplot as plt
+    from PIL import Image
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
@@ -66,11 +66,11 @@ def build_card(out_dir=CARD_DIR, count=CARD_COUNT, samples=CARD_SAMPLES, seed=DE
     Returns:
         {picture name: Path} of the two pictures written.
     """
-    import matplotlib  # noqa: PLC0415
+    import matplotlib
 
     matplotlib.use("Agg")
-    from course import plots  # noqa: PLC0415
-    from course.data import list_pairs  # noqa: PLC0415
+    from course import plots
+    from course.data import list_pairs
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -40,7 +40,7 @@ class SceneSet:
 
 
 def _default_set():
-    from course import scenes  # noqa: PLC0415
+    from course import scenes
 
     return SceneSet(scenes.DEFAULT_COUNT, scenes.DEFAULT_HEIGHT, scenes.DEFAULT_WIDTH, scenes.DEFAULT_SEED)
 
@@ -106,7 +106,7 @@ def _count_pngs(folder):
 
 def is_complete(folder, scene_set):
     """Whether `folder` holds exactly the generated set described by `scene_set`."""
-    from course.scenes import GENERATOR_VERSION, read_manifest  # noqa: PLC0415
+    from course.scenes import GENERATOR_VERSION, read_manifest
 
     manifest = read_manifest(folder)
     if not manifest:
@@ -156,7 +156,7 @@ def ensure_dataset(count=None, height=None, width=None, seed=None, preset_name=N
     folder = generated_dir(scene_set, root)
     if is_complete(folder, scene_set):
         return folder
-    from course.scenes import generate_scenes  # noqa: PLC0415
+    from course.scenes import generate_scenes
 
     folder.parent.mkdir(parents=True, exist_ok=True)
     if progress:
@@ -199,7 +199,7 @@ def folder_size(folder):
 
 def describe(folder):
     """Two lines for people: where the data is, how many pairs and how big."""
-    from course.scenes import read_manifest  # noqa: PLC0415
+    from course.scenes import read_manifest
 
     folder = Path(folder)
     pairs = _count_pngs(folder / IMAGE_DIR)
@@ -230,7 +230,7 @@ def main(argv=None):
         folder = ensure_dataset(preset_name=args.preset, progress=not args.quiet)
         classes = load_classes(folder)  # checks the folder's classes.json, if any
         if args.check:
-            from course.data import check_mask_ids, check_pairs, list_pairs  # noqa: PLC0415
+            from course.data import check_mask_ids, check_pairs, list_pairs
 
             pairs = list_pairs(folder)
             check_pairs(pairs)

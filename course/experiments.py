@@ -32,7 +32,7 @@ def flip_augment(dataset, seed=0):
     from a seeded random stream that is drawn anew each epoch: repeatable runs, new flips
     every epoch.
     """
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     def flip(batch, draw):
         images, masks, *rest = batch
@@ -52,7 +52,7 @@ def class_weights(dataset, n_classes, method="sqrt", clip=(0.2, 5.0)):
     classes present). Both are scaled so that the average pixel weighs 1, then clipped to
     `clip`; a class that never occurs gets weight 1.
     """
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     counts = np.zeros(n_classes, dtype=np.float64)
     for _, masks in dataset.as_numpy_iterator():
@@ -72,7 +72,7 @@ def class_weights(dataset, n_classes, method="sqrt", clip=(0.2, 5.0)):
 
 def with_class_weights(dataset, weights):
     """(images, masks) batches -> (images, masks, per-pixel weights): Keras then weights the loss."""
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     table = tf.constant(weights, dtype=tf.float32)
     return dataset.map(lambda images, masks: (images, masks, tf.gather(table, tf.cast(masks[..., 0], tf.int32))))

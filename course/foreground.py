@@ -61,7 +61,7 @@ def show_foreground(image, true_mask, predicted_mask, class_name="vehicle", thre
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     truth, predicted = np.asarray(true_mask, bool), np.asarray(predicted_mask, bool)
     height, width = truth.shape[:2]

@@ -103,7 +103,7 @@ def plot_class_iou(ious, class_names=None, colors=None, title=None, size=(7, 6),
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     classes = as_classes(classes)
     class_names = classes.names if class_names is None else class_names
@@ -144,7 +144,7 @@ def plot_confusion_matrix(matrix, class_names=None, hide_absent=True, size=(8, 7
         The matplotlib Figure. Cell (i, j) is the share of class i's pixels predicted as j;
         the diagonal is each class's recall.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     class_names = as_classes(classes).names if class_names is None else class_names
     matrix = np.asarray(matrix, dtype=np.float64)

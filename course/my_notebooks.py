@@ -28,7 +28,7 @@ RECORD = ".course-copies.json"
 def kernel_language_info():
     """The language_info that an IPython kernel started by this Python reports."""
     try:
-        from ipykernel.ipkernel import IPythonKernel  # noqa: PLC0415 (heavy, and only needed here)
+        from ipykernel.ipkernel import IPythonKernel  # heavy, and only needed here
 
         return json.loads(json.dumps(IPythonKernel.language_info))
     except ImportError:  # no Jupyter here: the release's field stays

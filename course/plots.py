@@ -109,7 +109,7 @@ def show_prediction(image, true_mask=None, pred_mask=None, title=None, size=3.0,
     Returns:
         The matplotlib Figure. The legend lists the classes present in either mask.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     classes = as_classes(classes)
     panels = [("Image", _as_image(image))]
@@ -142,7 +142,7 @@ def show_prediction(image, true_mask=None, pred_mask=None, title=None, size=3.0,
 def read_for_display(image_path, mask_path):
     """Read a pair of PNG files with Pillow, as arrays: for pictures only (the notebooks' own
     functions do the real loading, in TensorFlow)."""
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     with Image.open(image_path) as picture:
         image = np.asarray(picture.convert("RGB"))
@@ -151,7 +151,7 @@ def read_for_display(image_path, mask_path):
 
 def folder_samples(data_dir, count):
     """The first `count` (image_path, mask_path) of a data folder, for pictures only."""
-    import os  # noqa: PLC0415
+    import os
 
     images = sorted(name for name in os.listdir(os.path.join(data_dir, "CameraRGB")) if name.endswith(".png"))
     pairs = [(os.path.join(data_dir, "CameraRGB", name), os.path.join(data_dir, "CameraMask", name))
@@ -199,7 +199,7 @@ def sample_grid(samples, count=8, columns=4, overlay_alpha=None, size=2.0, class
     Returns:
         The matplotlib Figure, with a legend of the classes present.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     if classes is None and (isinstance(samples, str) or hasattr(samples, "__fspath__")):
         classes = load_classes(samples)
@@ -241,7 +241,7 @@ def show_measured(name, dpi=80):
 
     Each picture names the command that draws it in the notebook cell above its call.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     path = MEASURED_DIR / f"{name}.png"
     if not path.is_file():

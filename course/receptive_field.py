@@ -142,7 +142,7 @@ def field_figure(steps, length, units, title=""):
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(10, 3.2))
     all_spans = spans(steps, length)

@@ -62,7 +62,7 @@ def learning_rate(run, steps_per_epoch):
 
 def plot_schedule(schedule, steps_per_epoch, epochs, axis=None):
     """The learning rate at every training step (x axis in epochs); returns the axis."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     if axis is None:
         _, axis = plt.subplots(figsize=(5, 3.6))
@@ -82,11 +82,11 @@ def plot_schedule(schedule, steps_per_epoch, epochs, axis=None):
 
 def _schedule_class():
     """The WarmupCosine class, defined on first use (it subclasses a TensorFlow class)."""
-    global _CLASS  # noqa: PLW0603
+    global _CLASS
     if _CLASS is not None:
         return _CLASS
-    import course.tensorflow_setup  # noqa: F401, PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import course.tensorflow_setup
+    import tensorflow as tf
 
     class WarmupCosine(tf.keras.optimizers.schedules.LearningRateSchedule):
         """Linear warm-up to `peak`, then a cosine decay to `floor` at `total_steps`."""

@@ -46,7 +46,7 @@ def import_tensorflow():
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     with _stderr_to_devnull():
-        import tensorflow  # noqa: PLC0415 (deliberately late)
+        import tensorflow  # deliberately late
 
         # Create the CPU device now, inside the silenced block: that prints a line too.
         tensorflow.config.list_logical_devices()

@@ -190,7 +190,7 @@ def _remove(*paths):
 
 def _load(model, weights, meta_path):
     """(meta, history) of a saved run loaded into `model`; raises on a missing or unreadable file."""
-    from course.training import build_optimizer  # noqa: PLC0415 (TensorFlow only when there is something to load)
+    from course.training import build_optimizer  # TensorFlow only when there is something to load
 
     meta = json.loads(Path(meta_path).read_text(encoding="utf-8"))
     build_optimizer(model)  # the file holds Adam's moments too: give them somewhere to go
@@ -246,7 +246,7 @@ def train_or_load(model, train, *, settings, data_dir, functions, n_images, extr
     if weights.exists() and not retrain:
         try:
             meta, history = _load(model, weights, meta_path)
-        except Exception as error:  # noqa: BLE001 (a corrupt or partial file: train again)
+        except Exception as error:  # a corrupt or partial file: train again
             print(f"Could not read the saved weights {weights} ({type(error).__name__}: "
                   f"{str(error).splitlines()[0][:160] if str(error) else ''}); training again.")
             _remove(weights, meta_path)

@@ -15,8 +15,7 @@ import os
 import time
 from dataclasses import dataclass, replace
 
-from course.experiments import class_weights, flip_augment, training_data, with_class_weights  # noqa: F401
-from course.schedule import learning_rate, plot_schedule  # noqa: F401
+from course.schedule import plot_schedule
 
 FAST_ENV = ("NBGRADER_EXECUTION", "COURSE_FAST")
 
@@ -75,7 +74,7 @@ def settings(**changes):
 
 def data_folder():
     """The course's data folder; in fast mode the small generated set (unless COURSE_DATA_DIR is set)."""
-    from course import data_setup  # noqa: PLC0415
+    from course import data_setup
 
     if fast_mode() and not os.environ.get(data_setup.DATA_DIR_ENV):
         return data_setup.ensure_dataset(preset_name="fast", progress=False)
@@ -90,8 +89,8 @@ def fit(model, train_dataset, validation_dataset, epochs, verbose=None, *, keep_
     val_mean_iou (over the whole set, from one confusion matrix) go into the history. With
     keep_best, the weights of the epoch with the best val_mean_iou are restored at the end.
     With class_weights (the per-class weights the training set was weighted with), val_loss
-    is weighted alike, so that it compares with the training loss. The progress bar is Keras's own; in fast mode, where nobody watches, each epoch prints
-    a single line instead.
+    is weighted alike, so that it compares with the training loss. The progress bar is Keras's
+    own; in fast mode, where nobody watches, each epoch prints a single line instead.
 
     Returns:
         The Keras History (its `.history` dict holds loss, accuracy, val_loss, val_accuracy,
@@ -121,9 +120,9 @@ def evaluate(model, dataset, class_weights=None):
     classes absent from both truth and prediction left out, as `course.metrics` defines it.
     With class_weights, each pixel's loss is weighted by its class's weight, as in training.
     """
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
-    from course.metrics import iou_from_confusion  # noqa: PLC0415
+    from course.metrics import iou_from_confusion
 
     step = _evaluation_step(model)
     total_loss, count, matrix, table = 0.0, 0, None, None
@@ -145,7 +144,7 @@ def _evaluation_step(model):
     step = getattr(model, "_course_evaluation_step", None)
     if step is not None:
         return step
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     loss_function = model.loss if callable(getattr(model, "loss", None)) else \
         tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -176,7 +175,7 @@ def validation_keeper(validation_dataset, restore=True, class_weights=None):
     (`.restored` then holds (best epoch, its mean IoU, the last epoch's mean IoU), or None when
     the last epoch was the best).
     """
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     class ValidationKeeper(tf.keras.callbacks.Callback):
         def __init__(self):
@@ -227,7 +226,7 @@ def plot_history(history, size=None, schedule=None, steps_per_epoch=None):
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     values = getattr(history, "history", history)
     panels = 2 if schedule is None else 3
@@ -264,7 +263,7 @@ def predict_all(model, dataset, create_mask):
         (images, true_masks, predicted_masks) as NumPy arrays, predictions made into masks
         with `create_mask` (the notebook's argmax over the class axis).
     """
-    import numpy as np  # noqa: PLC0415
+    import numpy as np
 
     images, truths, predictions = [], [], []
     for batch_images, batch_masks in dataset:

@@ -51,7 +51,7 @@ def _grid(axis, rows, columns, title):
 
 
 def _fill(axis, row, column, colour, alpha=1.0, hatch=None):
-    from matplotlib.patches import Rectangle  # noqa: PLC0415
+    from matplotlib.patches import Rectangle
 
     axis.add_patch(Rectangle((column - 0.5, row - 0.5), 1, 1, facecolor=colour, alpha=alpha,
                              hatch=hatch, edgecolor="0.6" if hatch else None, linewidth=0))
@@ -67,7 +67,7 @@ def spread_figure(input_size=3, kernel_size=3, stride=2, pixel=(1, 1)):
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
+    import matplotlib.pyplot as plt
 
     row, column = pixel
     if not (0 <= row < input_size and 0 <= column < input_size - 1):
@@ -128,8 +128,8 @@ def overlap_figure(input_size=4, settings=((3, 2), (4, 2), (2, 2))):
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    from matplotlib.patches import Rectangle  # noqa: PLC0415
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     figure, axes = plt.subplots(1, len(settings), figsize=(4 * len(settings), 4.3))
     axes = np.atleast_1d(axes)
@@ -163,8 +163,8 @@ def zero_insertion_figure(input_size=3, kernel_size=3, stride=2):
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    from matplotlib.patches import Rectangle  # noqa: PLC0415
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
 
     stretched = (input_size - 1) * stride + 1
     pad = kernel_size - 1

@@ -170,8 +170,8 @@ def draw_unet(model, title=None, box_width=1.55, level_height=1.25):
     Returns:
         The matplotlib Figure.
     """
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: PLC0415
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
     plan = layout(model)
     stages = plan.stages

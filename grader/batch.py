@@ -158,21 +158,21 @@ class Batch:
                 else:
                     try:
                         gradebook.save_empty(course, student)
-                    except Exception as error:  # noqa: BLE001 (one student's failure, not the batch's)
+                    except Exception as error:  # one student's failure, not the batch's
                         errors[student] = error
             try:
                 if with_notebooks:
                     gradebook.save_many(course, scratch)
-            except Exception:  # noqa: BLE001 (find out whose: one by one, as before batching)
+            except Exception:  # find out whose: one by one, as before batching
                 for student, folder in with_notebooks:
                     try:
                         gradebook.save(course, student, folder)
-                    except Exception as error:  # noqa: BLE001
+                    except Exception as error:
                         errors[student] = error
             saved = {}
             try:
                 saved = gradebook.scores_of(course, [s for s, _ in graded if s not in errors])
-            except Exception:  # noqa: BLE001 (read them one by one below)
+            except Exception:  # read them one by one below
                 pass
         for student, result in graded:
             try:
@@ -180,7 +180,7 @@ class Batch:
                     raise errors[student]
                 scores = saved.get(student) or gradebook.scores(course, student)
                 records_by_student[student] = self._record(student, submissions[student], result, scores)
-            except Exception as error:  # noqa: BLE001 (one student's failure, not the batch's)
+            except Exception as error:  # one student's failure, not the batch's
                 records_by_student[student] = self._not_graded(
                     student, submissions[student], f"saving into the gradebook failed: {error}")
         return [records_by_student[student] for student, _ in ready]

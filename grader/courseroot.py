@@ -95,7 +95,7 @@ class CourseRoot:
         config = Config()
         try:
             config.merge(PyFileConfigLoader(CONFIG_NAME, path=str(self.root)).load_config())
-        except Exception as error:  # noqa: BLE001 (a broken config file: say which and why)
+        except Exception as error:  # a broken config file: say which and why
             raise CourseError(f"{self.root / CONFIG_NAME} could not be read: {error}") from None
         config.CourseDirectory.root = str(self.root)
         # Logs go to our own reports; nbgrader's file log would need the course root writable.

@@ -23,7 +23,7 @@ def _die_with_parent():
 
 def dask_setup(worker_or_nanny):
     """Called by Dask in each worker (and nanny) process that preloads this module."""
-    from grader.cli import speed_up_imports  # noqa: PLC0415
+    from grader.cli import speed_up_imports
 
     _die_with_parent()
     speed_up_imports()  # before a task imports nbformat (and with it jsonschema)

@@ -141,7 +141,7 @@ class SandboxedExecute(Execute):
                 process = self.km.provisioner.process
                 if process is not None and process.poll() is None:
                     process.kill()
-        except Exception:  # noqa: BLE001 (already dead or never started: nothing to stop)
+        except Exception:  # already dead or never started: nothing to stop
             pass
 
     def _death_reason(self):
@@ -154,7 +154,7 @@ class SandboxedExecute(Execute):
                 if code is not None:
                     break
                 time.sleep(0.05)
-        except Exception:  # noqa: BLE001
+        except Exception:
             code = None
         if verdict:
             return verdict + "; the kernel was stopped"
@@ -202,7 +202,8 @@ class SandboxedExecute(Execute):
             self._stop(f"an earlier cell stopped the kernel: {reason}")
         except CellTimeoutError:
             waited = time.monotonic() - started
-            reason = f"the cell was still running after {waited:.0f} s and ignored the interrupt; the kernel was stopped"
+            reason = (f"the cell was still running after {waited:.0f} s and ignored the interrupt; "
+                      f"the kernel was stopped")
             self._record("hung", index, reason)
             cell.outputs = list(cell.get("outputs", [])) + [error_output("CellTimeoutError", reason)]
             self._stop(f"an earlier cell did not stop: {reason}")

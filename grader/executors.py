@@ -24,7 +24,7 @@ def grade_task(task, template):
     with _ONE_AT_A_TIME:
         try:
             return grade_submission({**task, "gradebook": template})
-        except BaseException as error:  # noqa: BLE001 (reported, never lost)
+        except BaseException as error:  # reported, never lost
             return {"student": task["student"], "status": "error",
                     "error": f"{type(error).__name__}: {error}\n{traceback.format_exc()[-3000:]}"}
 
@@ -117,7 +117,7 @@ class DaskExecutor:
                         result = {"student": student, "status": "error",
                                   "error": f"grading this submission stopped {self.max_worker_deaths} grading "
                                            f"workers (killed, out of memory or crashed); given up"}
-                    except Exception as error:  # noqa: BLE001 (a cluster failure for this task)
+                    except Exception as error:  # a cluster failure for this task
                         result = {"student": student, "status": "error",
                                   "error": f"the cluster could not grade it ({type(error).__name__}: {error})"}
                     future.release()

@@ -28,7 +28,7 @@ def has_assignment(course):
         return True
     except MissingEntry:
         return False
-    except Exception:  # noqa: BLE001 (no database yet, or unreachable)
+    except Exception:  # no database yet, or unreachable
         return False
 
 

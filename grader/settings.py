@@ -137,7 +137,7 @@ def apply_overrides(config, overrides):
             parsed = trait.from_string(value.strip()) if not isinstance(trait, (List, Dict)) \
                 else _parse_container(trait, value.strip())
             trait.validate(cls(), parsed)
-        except Exception as error:  # noqa: BLE001 (traitlets raises several kinds)
+        except Exception as error:  # traitlets raises several kinds
             raise ConfigError(f"--limit {item!r}: {error}") from None
         config[cls.__name__][trait_name] = parsed
     return config

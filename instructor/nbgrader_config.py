@@ -10,7 +10,7 @@ Every command runs from the repository root with `--course-root instructor`, or 
 folder. What the grader settings mean: grader/settings.py, or `python -m grader limits`.
 """
 
-c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
+c = get_config()  # provided by traitlets when it loads this file
 
 c.CourseDirectory.course_id = "unet-segmentation"
 # The main assignment; commands take --assignment for another one.

@@ -61,7 +61,8 @@ def tables_text(tables):
     for index, (name, table) in enumerate(tables.items()):
         rows = ",\n".join(f"        {json.dumps(row)}" for row in table["rows"])
         comma = "," if index < len(tables) - 1 else ""
-        lines.append(f'    {json.dumps(name)}: {{"call": {json.dumps(table["call"])}, "rows": [\n{rows}\n      ]}}{comma}')
+        call = json.dumps(table["call"])
+        lines.append(f'    {json.dumps(name)}: {{"call": {call}, "rows": [\n{rows}\n      ]}}{comma}')
     return "\n".join(lines + ["  }", "}"]) + "\n"
 
 
@@ -94,7 +95,7 @@ def record_public_answers(source_dir):
                     tree = ast.parse(cell.source)
                     for node in tree.body:
                         if isinstance(node, (ast.Import, ast.ImportFrom)):
-                            exec(compile(ast.Module([node], []), str(path), "exec"), namespace)  # noqa: S102
+                            exec(compile(ast.Module([node], []), str(path), "exec"), namespace)
                 elif meta.get("grade") and not meta.get("solution"):
                     code = public_part(cell.source)
                     for name in {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}:
@@ -105,7 +106,7 @@ def record_public_answers(source_dir):
                                 pass
                     _seed_everything()  # initial weights are recorded too: the same file on every run
                     with redirect_stdout(io.StringIO()):
-                        exec(compile(code, f"{path.name}:{meta['grade_id']}", "exec"), namespace)  # noqa: S102
+                        exec(compile(code, f"{path.name}:{meta['grade_id']}", "exec"), namespace)
     finally:
         runner._RECORDING = None
     return recorded

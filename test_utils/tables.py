@@ -51,7 +51,7 @@ def build_model(name, function):
     _, shapes, kwargs = TABLES[name]
     if not shapes:
         return function(**kwargs)
-    import course.tensorflow_setup  # noqa: F401  (quiet TensorFlow import)
+    import course.tensorflow_setup
     import tensorflow as tf
 
     inputs = [tf.keras.Input(shape) for shape in shapes]

@@ -37,7 +37,7 @@ def pytest_xdist_make_scheduler(config, log):
     """--dist loadfile, with tests/grader/ as one unit (other modes: xdist's own scheduler)."""
     if config.getoption("dist") != "loadfile":
         return None
-    from xdist.scheduler import LoadFileScheduling  # noqa: PLC0415 (only with xdist)
+    from xdist.scheduler import LoadFileScheduling  # only with xdist
 
     class GraderTogether(LoadFileScheduling):
         def _split_scope(self, nodeid):

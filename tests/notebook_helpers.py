@@ -63,9 +63,9 @@ def execute_notebooks(paths, allow_errors, jobs=2, timeout=600, **environment):
     Each kernel gets os.environ with `environment` added (e.g. COURSE_FAST="1"); the test process's own
     environment is left alone. Several kernels at once use both cores while one of them imports TensorFlow.
     """
-    import asyncio  # noqa: PLC0415
+    import asyncio
 
-    from nbclient import NotebookClient  # noqa: PLC0415
+    from nbclient import NotebookClient
 
     paths = [Path(path) for path in paths]
     env = kernel_environment(**environment)

@@ -32,7 +32,7 @@ def test_the_no_skip_ablation_has_the_unets_layers_and_feeds_zeros():
     """Does bench_recipe's no-skip U-Net keep every parameter of unet_model, with zeros where the skips were?"""
     import numpy as np
 
-    import course.tensorflow_setup  # noqa: F401
+    import course.tensorflow_setup
     import tensorflow as tf
     from benchmarks.bench_recipe import no_skip_unet
     from course.reference import reference_function

@@ -7,12 +7,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+import pytest
+from PIL import Image
 
-from course import border_experiment as experiment  # noqa: E402
-from course.notebook_code import load_definitions  # noqa: E402
+from course import border_experiment as experiment
+from course.notebook_code import load_definitions
 
 SOURCE = Path(__file__).resolve().parents[1] / "instructor" / "source" / "unet_original"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-import course.tensorflow_setup  # noqa: F401
+import course.tensorflow_setup
 import tensorflow as tf
 from course.reference import reference_function
 from test_utils import checks, runner
@@ -125,8 +125,8 @@ def student(code, **namespace):
     path = CELLS / f"cell_{next(_NUMBERS)}.py"
     path.write_text(text, encoding="utf-8")
     scope = {"__name__": "__main__", **namespace}
-    exec(NOTEBOOK_IMPORTS, scope)  # noqa: S102 (the notebook's first cell)
-    exec(compile(text, str(path), "exec"), scope)  # noqa: S102 (the tests' own students)
+    exec(NOTEBOOK_IMPORTS, scope)  # the notebook's first cell
+    exec(compile(text, str(path), "exec"), scope)  # the tests' own students
     name = re.findall(r"^def (\w+)", text, re.MULTILINE)[-1]
     return scope[name]
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-import course.tensorflow_setup  # noqa: F401
+import course.tensorflow_setup
 import tensorflow as tf
 from helpers import mutated_solution
 from test_utils import comparator, reference_table, summary

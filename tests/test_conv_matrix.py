@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import course.tensorflow_setup  # noqa: E402,F401
-import tensorflow as tf  # noqa: E402
-from course import conv_matrix as cm  # noqa: E402
+import course.tensorflow_setup
+import tensorflow as tf
+from course import conv_matrix as cm
 
 SETTINGS = [((4, 4), (3, 3), 1, "VALID"), ((4, 4), (3, 3), 1, "SAME"), ((6, 6), (3, 3), 2, "SAME"),
             ((5, 7), (3, 3), 2, "SAME"), ((5, 5), (3, 3), 2, "VALID"), ((5, 6), (2, 3), 1, "SAME"),

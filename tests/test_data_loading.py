@@ -258,7 +258,10 @@ def test_dataset_shuffle_is_seeded_and_keeps_every_pair(tiny_dataset):
     first, again = epoch_masks(7), epoch_masks(7)
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, plain)  # 12 pairs: a seeded shuffle leaves them in order by chance only
-    key = lambda masks: sorted(m.tobytes() for m in masks)  # noqa: E731
+
+    def key(masks):
+        return sorted(m.tobytes() for m in masks)
+
     assert key(first) == key(plain)
 
 

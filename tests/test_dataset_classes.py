@@ -13,14 +13,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from PIL import Image
 
-from course import classes as course_classes  # noqa: E402
-from course import data, data_setup, metrics, plots  # noqa: E402
-from course.classes import CLASS_COLORS, CLASS_NAMES, ClassCardError, load_classes  # noqa: E402
+from course import classes as course_classes
+from course import data, data_setup, metrics, plots
+from course.classes import CLASS_COLORS, CLASS_NAMES, ClassCardError, load_classes
 
 STREET = ("void", "sky", "building", "pole", "road", "sidewalk", "tree", "sign", "fence", "car", "pedestrian",
           "bicyclist")

@@ -2,14 +2,14 @@
 
 import pytest
 
-import course.tensorflow_setup  # noqa: F401
+import course.tensorflow_setup
 import tensorflow as tf
 from course import fcn
 
 
 @pytest.fixture(scope="module")
 def unet_model():
-    from course.reference import reference_function  # noqa: PLC0415
+    from course.reference import reference_function
 
     return reference_function("unet_model")
 

@@ -1,6 +1,6 @@
 """course.flops: FLOPs counted from the layers agree with TensorFlow's own profiler."""
 
-import course.tensorflow_setup  # noqa: F401
+import course.tensorflow_setup
 import tensorflow as tf
 from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import course.tensorflow_setup  # noqa: F401
+import course.tensorflow_setup
 import tensorflow as tf
 from course.reference import reference_function
 from test_utils import summary

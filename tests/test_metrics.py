@@ -7,11 +7,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from course import metrics  # noqa: E402
-from course.reference import reference_function as reference  # noqa: E402
+from course import metrics
+from course.reference import reference_function as reference
 
 
 def _iou_by_sets(y_true, y_pred, class_id):

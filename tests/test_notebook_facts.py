@@ -472,7 +472,7 @@ def test_the_demo_mask_is_as_its_comments_say():
     code = next(source for kind, source in cells("07") if kind == "code" and "cells = np.zeros" in source)
     setup = code.split("\nwith ")[0]
     namespace = {"np": np}
-    exec(setup, namespace)  # noqa: S102 (the notebook's own lines that draw the mask)
+    exec(setup, namespace)  # the notebook's own lines that draw the mask
     mask = namespace["cells"]
     first_two = np.argwhere(mask[:, :40] == 1)
     other = np.argwhere(mask == 2)

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-import course.tensorflow_setup  # noqa: F401
+import course.tensorflow_setup
 from course.notebook_code import load_definitions
 from notebook_helpers import (REPO, cell_text, errors_of, execute_notebooks, is_test_cell, nbgrader_meta,
                               solved_submission)

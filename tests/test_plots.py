@@ -4,13 +4,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-from course import plots  # noqa: E402
-from course.classes import CLASS_COLORS, CLASS_NAMES, NUM_CLASSES  # noqa: E402
+from course import plots
+from course.classes import CLASS_COLORS, CLASS_NAMES, NUM_CLASSES
 
 
 @pytest.fixture(autouse=True)

@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import course.tensorflow_setup  # noqa: E402,F401
-import tensorflow as tf  # noqa: E402
-from course import receptive_field as rf  # noqa: E402
+import course.tensorflow_setup
+import tensorflow as tf
+from course import receptive_field as rf
 
 
 def _twin(steps):
@@ -69,7 +69,7 @@ def test_no_bottleneck_unit_sees_every_column():
 
 def test_encoder_steps_are_the_reference_models_layers():
     """Do the encoder's steps match the reference U-Net's layers down to the bottleneck?"""
-    from course.reference import reference_function  # noqa: PLC0415
+    from course.reference import reference_function
 
     model = reference_function("unet_model")(input_size=(32, 32, 3), n_filters=2)
     found = []

@@ -13,7 +13,7 @@ import linecache
 import numpy as np
 import pytest
 
-import course.tensorflow_setup  # noqa: F401
+import course.tensorflow_setup
 import tensorflow as tf
 from course import trained_cache
 from course.training import TrainingSettings
@@ -27,7 +27,7 @@ def define(code, namespace=None):
     filename = f"<definitions from test_{next(_NUMBERS)}.ipynb>"
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     namespace = {"__name__": "earlier_notebooks"} if namespace is None else namespace
-    exec(compile(code, filename, "exec"), namespace)  # noqa: S102 (the test's own code)
+    exec(compile(code, filename, "exec"), namespace)  # the test's own code
     return namespace
 
 

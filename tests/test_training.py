@@ -4,11 +4,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from dataclasses import replace  # noqa: E402
+from dataclasses import replace
 
-import pytest  # noqa: E402
+import pytest
 
-from course import training  # noqa: E402
+from course import experiments, training
 
 
 @pytest.mark.parametrize("variable", ["NBGRADER_EXECUTION", "COURSE_FAST"])
@@ -60,8 +60,8 @@ def test_stopwatch_is_silent_when_the_block_fails(capsys):
 
 
 def _small_model():
-    import course.tensorflow_setup  # noqa: F401, PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import course.tensorflow_setup
+    import tensorflow as tf
 
     inputs = tf.keras.Input((8, 8, 3))
     return tf.keras.Model(inputs, tf.keras.layers.Conv2D(4, 3, padding="same")(inputs))
@@ -69,8 +69,8 @@ def _small_model():
 
 def test_build_optimizer_creates_adams_slots_before_training():
     """Does build_optimizer create Adam's moments (two per weight) eagerly, and is training unchanged?"""
-    import numpy as np  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import numpy as np
+    import tensorflow as tf
 
     images = np.random.default_rng(0).random((2, 8, 8, 3), dtype=np.float32)
     masks = np.random.default_rng(1).integers(0, 4, (2, 8, 8, 1))
@@ -119,8 +119,8 @@ def test_schedule_formula_at_the_warm_up_start_peak_and_end():
 
 def _linear_probe():
     """A one-weight model whose loss has gradient exactly 1: an SGD step moves the weight by -lr."""
-    import course.tensorflow_setup  # noqa: F401, PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import course.tensorflow_setup
+    import tensorflow as tf
 
     inputs = tf.keras.Input((1,))
     outputs = tf.keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")(inputs)
@@ -129,8 +129,8 @@ def _linear_probe():
 
 def test_the_optimizer_steps_with_the_schedules_rate_at_every_step():
     """Does the optimizer step with exactly the schedule's formula (warm-up start, peak, end), step by step?"""
-    import numpy as np  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import numpy as np
+    import tensorflow as tf
 
     from course.schedule import schedule_value, warmup_cosine
 
@@ -160,21 +160,21 @@ def test_the_optimizer_steps_with_the_schedules_rate_at_every_step():
 
 def test_learning_rate_from_the_settings():
     """Does learning_rate() give the constant rate, or a schedule with the settings' peak, warm-up and length?"""
-    from course.schedule import schedule_value
+    from course.schedule import learning_rate, schedule_value
 
     constant = replace(training.SETTINGS, schedule="constant", learning_rate=0.004)
-    assert training.learning_rate(constant, 100) == 0.004
+    assert learning_rate(constant, 100) == 0.004
     run = replace(training.SETTINGS, schedule="cosine", learning_rate=0.01, epochs=5, warmup_epochs=1)
-    schedule = training.learning_rate(run, 20)
+    schedule = learning_rate(run, 20)
     assert (schedule.peak, schedule.total_steps, schedule.warmup_steps) == (0.01, 100, 20)
     assert float(schedule(0)) == pytest.approx(schedule_value(0, 0.01, 100, 20))
     with pytest.raises(ValueError):
-        training.learning_rate(replace(run, schedule="steps"), 20)
+        learning_rate(replace(run, schedule="steps"), 20)
 
 
 def test_schedule_serializes_with_the_optimizer():
     """Does an Adam with the schedule survive get_config / from_config (the model can be saved)?"""
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     from course.schedule import warmup_cosine
 
@@ -204,8 +204,8 @@ def test_history_plot_draws_the_schedule_beside_the_losses():
 
 def _toy_data(n, seed):
     """Images of 4 channels whose mask is the strongest channel: a 1x1 convolution can learn it."""
-    import numpy as np  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import numpy as np
+    import tensorflow as tf
 
     rng = np.random.default_rng(seed)
     images = rng.random((n, 8, 8, 4), dtype=np.float32)
@@ -214,7 +214,7 @@ def _toy_data(n, seed):
 
 
 def _toy_model():
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     inputs = tf.keras.Input((8, 8, 4))
     model = tf.keras.Model(inputs, tf.keras.layers.Conv2D(4, 1)(inputs))
@@ -225,8 +225,8 @@ def _toy_model():
 
 def test_evaluate_measures_mean_iou_over_the_whole_set():
     """Do evaluate()'s loss, accuracy and mean IoU match Keras and course.metrics on the whole set?"""
-    import numpy as np  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import numpy as np
+    import tensorflow as tf
 
     from course.reference import reference_function
 
@@ -241,15 +241,15 @@ def test_evaluate_measures_mean_iou_over_the_whole_set():
     assert result["loss"] == pytest.approx(loss, rel=1e-5) and result["accuracy"] == pytest.approx(accuracy)
     weights = np.array([0.5, 1.0, 2.0, 4.0], np.float32)  # weighted as Keras weights the training loss
     weighted = training.evaluate(model, data, class_weights=weights)
-    keras_loss, _ = model.evaluate(training.with_class_weights(data, weights), verbose=0)
+    keras_loss, _ = model.evaluate(experiments.with_class_weights(data, weights), verbose=0)
     assert weighted["loss"] == pytest.approx(keras_loss, rel=1e-5) and weighted["loss"] != pytest.approx(loss)
     assert weighted["mean_iou"] == result["mean_iou"]
 
 
 def test_fit_restores_the_best_epochs_weights_after_a_worse_last_epoch(capsys):
     """When the last epoch is made worse, does fit end with the weights of the epoch with the best mean IoU?"""
-    import numpy as np  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import numpy as np
+    import tensorflow as tf
 
     tf.keras.utils.set_random_seed(2)
     model, train, validation = _toy_model(), _toy_data(32, 2), _toy_data(16, 3)
@@ -283,8 +283,8 @@ def test_fit_restores_the_best_epochs_weights_after_a_worse_last_epoch(capsys):
 
 def test_fit_without_keep_best_ends_with_the_last_weights():
     """With keep_best=False, are the last epoch's (spoilt) weights left in place?"""
-    import numpy as np  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import numpy as np
+    import tensorflow as tf
 
     tf.keras.utils.set_random_seed(2)
     model, data = _toy_model(), _toy_data(16, 4)
@@ -305,9 +305,9 @@ def test_fit_without_keep_best_ends_with_the_last_weights():
 
 def test_fast_mode_fit_is_a_few_steps_with_one_line_per_epoch(monkeypatch, capsys):
     """In fast mode, do the settings' epochs of a tiny model take seconds and print one line per epoch?"""
-    import time  # noqa: PLC0415
+    import time
 
-    import tensorflow as tf  # noqa: PLC0415
+    import tensorflow as tf
 
     monkeypatch.setenv("COURSE_FAST", "1")
     run = training.settings()
@@ -334,14 +334,14 @@ def test_fast_mode_fit_is_a_few_steps_with_one_line_per_epoch(monkeypatch, capsy
 
 def test_flip_augment_flips_image_and_mask_together_and_is_repeatable():
     """Is every pair either unchanged or mirrored as a whole, about half of them mirrored, the same for a seed?"""
-    import numpy as np  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import numpy as np
+    import tensorflow as tf
 
     rng = np.random.default_rng(0)
     images = rng.random((64, 4, 6, 3), dtype=np.float32)
     masks = (images[..., :1] * 10).astype(np.uint8)  # the mask is a function of the image's pixel
     data = tf.data.Dataset.from_tensor_slices((images, masks)).batch(16)
-    flipped = training.flip_augment(data, seed=7)
+    flipped = experiments.flip_augment(data, seed=7)
     assert flipped.cardinality() == 4
 
     def flags(dataset):
@@ -356,25 +356,25 @@ def test_flip_augment_flips_image_and_mask_together_and_is_repeatable():
 
     first, second = flags(flipped), flags(flipped)
     assert 16 <= sum(first) <= 48 and first != second  # each epoch draws anew
-    assert flags(training.flip_augment(data, seed=7)) == first  # the same seed, the same flips
+    assert flags(experiments.flip_augment(data, seed=7)) == first  # the same seed, the same flips
 
 
 def test_class_weights_lift_rare_classes_and_reach_the_pixels():
     """Do rare classes weigh more (clipped), the average pixel about 1, and each pixel get its class's weight?"""
-    import numpy as np  # noqa: PLC0415
-    import tensorflow as tf  # noqa: PLC0415
+    import numpy as np
+    import tensorflow as tf
 
     masks = np.zeros((4, 10, 10, 1), dtype=np.uint8)
     masks[:, :, :2] = 1  # 20 % of the pixels
     masks[:, 0, 9] = 2  # 1 %
     data = tf.data.Dataset.from_tensor_slices((np.zeros((4, 10, 10, 3), np.float32), masks)).batch(2)
     for method in ("sqrt", "median"):
-        weights = training.class_weights(data, 4, method=method, clip=(0.01, 100))
+        weights = experiments.class_weights(data, 4, method=method, clip=(0.01, 100))
         assert weights[2] > weights[1] > weights[0] and weights[3] == 1.0
         assert np.dot(weights[:3], [0.79, 0.2, 0.01]) == pytest.approx(1.0, rel=1e-5)
-    assert training.class_weights(data, 4, method="sqrt", clip=(0.5, 2.0)).max() == 2.0
-    weights = training.class_weights(data, 4)
-    images, labels, pixel_weights = next(training.with_class_weights(data, weights).as_numpy_iterator())
+    assert experiments.class_weights(data, 4, method="sqrt", clip=(0.5, 2.0)).max() == 2.0
+    weights = experiments.class_weights(data, 4)
+    images, labels, pixel_weights = next(experiments.with_class_weights(data, weights).as_numpy_iterator())
     assert pixel_weights.shape == (2, 10, 10)
     np.testing.assert_allclose(pixel_weights, weights[labels[..., 0]])
 
@@ -383,7 +383,7 @@ def test_training_data_applies_what_the_settings_ask_for():
     """Does training_data add per-pixel weights only with class_weighting, and keep the batches otherwise?"""
     run = replace(training.SETTINGS, augment=True, class_weighting=None)
     data = _toy_data(16, 6)
-    augmented, weights = training.training_data(run, data, n_classes=4)
+    augmented, weights = experiments.training_data(run, data, n_classes=4)
     assert weights is None and len(next(iter(augmented))) == 2
-    weighted, weights = training.training_data(replace(run, class_weighting="sqrt"), data, n_classes=4)
+    weighted, weights = experiments.training_data(replace(run, class_weighting="sqrt"), data, n_classes=4)
     assert weights.shape == (4,) and len(next(iter(weighted))) == 3

@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-import course.tensorflow_setup  # noqa: E402,F401
-import tensorflow as tf  # noqa: E402
-from course import transposed_conv_figures as figures  # noqa: E402
+import course.tensorflow_setup
+import tensorflow as tf
+from course import transposed_conv_figures as figures
 
 
 @pytest.mark.parametrize("kernel_size, stride", [(3, 2), (4, 2), (2, 2), (5, 3), (3, 1)])

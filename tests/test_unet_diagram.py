@@ -4,12 +4,12 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
+import pytest
 
-import course.tensorflow_setup  # noqa: E402,F401
-import tensorflow as tf  # noqa: E402
-from course.reference import reference_function  # noqa: E402
-from course.unet_diagram import draw_unet, layout  # noqa: E402
+import course.tensorflow_setup
+import tensorflow as tf
+from course.reference import reference_function
+from course.unet_diagram import draw_unet, layout
 
 
 @pytest.fixture(scope="module")

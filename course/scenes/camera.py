@@ -64,7 +64,9 @@ class Light:
                 math.cos(elevation) * math.cos(azimuth),
             ]
         )
-        j = lambda c, a=0.06: np.clip(np.array(c) * (1 + rng.normal(0, a, 3)), 0, 1)  # noqa: E731
+        def j(c, a=0.06):  # a colour, jittered
+            return np.clip(np.array(c) * (1 + rng.normal(0, a, 3)), 0, 1)
+
         if mood in ("noon", "afternoon"):
             self.ambient, self.direct = rng.uniform(0.45, 0.6), rng.uniform(0.45, 0.65)
             self.zenith, self.horizon = j((0.22, 0.42, 0.78)), j((0.66, 0.78, 0.92))

@@ -92,7 +92,7 @@ def generate_scenes(out_dir, count=DEFAULT_COUNT, height=DEFAULT_HEIGHT, width=D
         results = map(_write_scene, jobs)
         pool = None
     else:
-        import multiprocessing  # noqa: PLC0415
+        import multiprocessing
 
         # "spawn" is safe even when the parent has started TensorFlow's threads
         pool = multiprocessing.get_context("spawn").Pool(workers)
@@ -134,7 +134,7 @@ class _NoBar:
 def _progress_bar(total, enabled):
     if not enabled:
         return _NoBar()
-    from tqdm.auto import tqdm  # noqa: PLC0415
+    from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="Drawing scenes", unit="scene")
 

@@ -174,7 +174,7 @@ class JudgeProcess:
                 remaining = max(1.0, deadline - time.monotonic())
                 try:
                     reply = answer_probe(message, remaining)
-                except Exception as error:  # noqa: BLE001 (the kernel's answer, whatever it was, is no answer)
+                except Exception as error:  # the kernel's answer, whatever it was, is no answer
                     reply = {"ok": False, "error": {"type": "NoAnswer", "frames": [], "placeholder": False,
                                                     "message": f"the kernel's answer could not be read "
                                                                f"({type(error).__name__})"}}
@@ -184,7 +184,7 @@ class JudgeProcess:
             self.stop()
             return {"op": "verdict", "passed": False, "kind": "timeout", "output": "",
                     "message": f"the test did not finish within {timeout:.0f} s and was stopped"}
-        except Exception as error:  # noqa: BLE001 (the judge, the pipe or the protocol: never another cell's)
+        except Exception as error:  # the judge, the pipe or the protocol: never another cell's
             self.stop()
             return {"op": "verdict", "passed": False, "kind": "internal", "output": "",
                     "message": f"the grader's judge failed ({type(error).__name__}: {str(error)[:300]})"}

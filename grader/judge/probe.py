@@ -69,7 +69,7 @@ def run_probe(executor, code, timeout, max_bytes):
         outcome.hung = True
         try:
             await executor.km.interrupt_kernel()
-        except Exception:  # noqa: BLE001 (a kernel that cannot be interrupted is killed below)
+        except Exception:  # a kernel that cannot be interrupted is killed below
             pass
         grace = executor.context.limits.interrupt_grace if executor.context else 10
         if not await _collect(kc, msg_id, time.monotonic() + grace, max_bytes, ProbeOutcome()):
@@ -116,7 +116,7 @@ def reply_from_outcome(outcome, message):
     """
     try:
         return _reply(outcome, message)
-    except Exception as error:  # noqa: BLE001 (every malformed answer is the student's, not ours)
+    except Exception as error:  # every malformed answer is the student's, not ours
         return no_answer(f"the kernel's answer could not be read ({type(error).__name__})", forged=True)
 
 

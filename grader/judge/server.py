@@ -141,9 +141,9 @@ def run_cell(message, channel):
     try:
         for statement in message.get("setup", []):
             with contextlib.redirect_stdout(io.StringIO()):
-                exec(compile(statement, "<setup>", "exec"), namespace)  # noqa: S102 (the course's own imports)
+                exec(compile(statement, "<setup>", "exec"), namespace)  # the course's own imports
         tree = ast.parse(source, filename)
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         traceback.print_exc(file=sys.stderr)
         return {"op": "verdict", "passed": False, "kind": "internal", "output": "",
                 "message": f"the grader could not prepare this test ({type(error).__name__}: {error})"}
@@ -152,7 +152,7 @@ def run_cell(message, channel):
             namespace[name] = Remote(name, channel, message.get("code", ""))
     try:
         with contextlib.redirect_stdout(output), contextlib.redirect_stderr(io.StringIO()):
-            exec(compile(tree, filename, "exec"), namespace)  # noqa: S102 (the instructor's test cell)
+            exec(compile(tree, filename, "exec"), namespace)  # the instructor's test cell
     except AssertionError as error:
         text = str(error).strip()
         if not text:
@@ -167,7 +167,7 @@ def run_cell(message, channel):
         return {"op": "verdict", "passed": False, "kind": "fail", "output": output.getvalue(), "message": text}
     except (EOFError, BrokenPipeError, OutOfTurn):
         raise
-    except Exception as error:  # noqa: BLE001 (the judge's own code, or an answer it could not handle)
+    except Exception as error:  # the judge's own code, or an answer it could not handle
         traceback.print_exc(file=sys.stderr)
         return {"op": "verdict", "passed": False, "kind": "internal", "output": output.getvalue(),
                 "message": f"the grader could not check this answer ({type(error).__name__}: "
@@ -187,7 +187,7 @@ def main(argv=None):
     for module in args.preload:
         try:
             __import__(module)
-        except Exception:  # noqa: BLE001 (reported when a cell needs it)
+        except Exception:  # reported when a cell needs it
             traceback.print_exc(file=sys.stderr)
     channel.send({"op": "ready", "pid": os.getpid()})
     while True:

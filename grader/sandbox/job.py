@@ -248,7 +248,7 @@ class SandboxKernelManager(AsyncKernelManager):
         if self.sandbox_job is not None:
             kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}  # launcher replaces it
             # The launcher's and the kernel's own output (not the cells'): for error reports.
-            log = open(self.sandbox_job.log_path, "ab")  # noqa: SIM115 (closed below)
+            log = open(self.sandbox_job.log_path, "ab")  # closed below
             kw["stdout"], kw["stderr"] = log, subprocess.STDOUT
             try:
                 await super()._async_launch_kernel(kernel_cmd, **kw)

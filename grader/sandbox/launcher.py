@@ -230,7 +230,7 @@ def launch(spec, kernel_argv):
         os.umask(0o077)
         step = "starting the kernel"
         os.execve(argv[0], argv, spec["env"])
-    except Exception as error:  # noqa: BLE001 (every failure must reach the worker's log)
+    except Exception as error:  # every failure must reach the worker's log
         print(f"grader sandbox: failed while {step}: {error}", file=sys.stderr, flush=True)
         os._exit(EXIT_SETUP_FAILED)
 

@@ -151,7 +151,8 @@ def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32,
             fail(call, f"skip_connection (second value) has shape {tuple(got['skip_shape'])}; expected {full}", hint)
         wanted = "Dropout" if dropout > 0 else "Conv2D"
         if got["skip_producer"] != wanted:
-            fail(call, f"skip_connection comes from a {got['skip_producer']}; expected the output of the {wanted} layer",
+            fail(call, f"skip_connection comes from a {got['skip_producer']}; expected the output of the "
+                       f"{wanted} layer",
                  "with dropout, skip_connection is the tensor after Dropout (and before pooling)" if dropout > 0
                  else "without dropout, skip_connection is the second convolution's output")
         if pooling:

@@ -49,7 +49,8 @@ def check_pair_files(pair_files, names=PAIR_NAMES, random_cases=0):
         if any(kind not in ("tuple", "list") for kind in got["pair_types"]):
             fail(call, "the items are not (image_path, mask_path) pairs")
         if got["types"] != ["str"]:
-            fail(call, f"the paths are {', '.join(got['types'])}; expected str", "tf.data needs plain strings: str(path)")
+            fail(call, f"the paths are {', '.join(got['types'])}; expected str",
+                 "tf.data needs plain strings: str(path)")
         if len(got["pairs"]) != len(want["pairs"]):
             fail(call, f"returned {len(got['pairs'])} pairs; expected {len(want['pairs'])} (one per PNG image; "
                        f"other files and folders are ignored)")
@@ -142,7 +143,8 @@ def check_decode_mask(decode_mask, size=(6, 5), seed=1, random_cases=0):
     require_own_code(decode_mask, "decode_mask", allowed=TF_ALLOWED, lesson="with TensorFlow's tf.io functions")
     hidden = runner.random_generator("decode_mask")
     specs = [_mask_spec(np.random.default_rng(seed), size)]
-    specs += [_mask_spec(hidden, (int(hidden.integers(1, 20)), int(hidden.integers(1, 20)))) for _ in range(random_cases)]
+    specs += [_mask_spec(hidden, (int(hidden.integers(1, 20)), int(hidden.integers(1, 20))))
+              for _ in range(random_cases)]
     for spec in specs:
         call = call_text("decode_mask", Name("path"))
         got = ask(decode_mask, "decode_mask", call, probes.decode_files, spec)

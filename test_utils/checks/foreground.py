@@ -80,7 +80,7 @@ def _as_mask(call, value, want_shape):
     """The returned value as an array of the expected shape and dtype bool, or a failure that says why."""
     try:
         mask = np.asarray(value)
-    except Exception:  # noqa: BLE001 (not array-like)
+    except Exception:  # not array-like
         fail(call, f"returned a {type(value).__name__}; expected a boolean array of shape {want_shape}")
     if mask.dtype == object:
         fail(call, f"returned a {type(value).__name__}; expected a boolean array of shape {want_shape}")

@@ -13,7 +13,8 @@ import numpy as np
 from test_utils.failure import fail
 
 MIN_VALUES = 64  # fewer weights than this say too little about a spread
-SHAPE_VALUES = 800  # the shape of a draw is told from this many on (a normal stays under 2.6 sd in 800 draws 3 times in 10,000)
+SHAPE_VALUES = 800  # the shape of a draw is told from this many on (a normal stays under 2.6 sd
+#                    in 800 draws 3 times in 10,000)
 
 
 def statistics(sample):

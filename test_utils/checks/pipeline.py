@@ -149,14 +149,16 @@ def check_split_pairs(split_pairs, count=50, validation_fraction=0.2, seed=0, ra
     require_own_code(split_pairs, "split_pairs", allowed=TF_ALLOWED, lesson="with random or NumPy")
     cases = [(count, validation_fraction, seed), (12, 0.3, 5)]
     rng = runner.random_generator("split_pairs")
-    cases += [(int(rng.integers(5, 60)), float(rng.choice([0.1, 0.15, 0.25, 0.3, 0.35, 0.5])), int(rng.integers(0, 999)))
+    fractions = [0.1, 0.15, 0.25, 0.3, 0.35, 0.5]
+    cases += [(int(rng.integers(5, 60)), float(rng.choice(fractions)), int(rng.integers(0, 999)))
               for _ in range(random_cases)]
     for n, fraction, chosen_seed in cases:
         pairs = _pairs(n)
         call = call_text("split_pairs", pairs, validation_fraction=fraction, seed=chosen_seed)
 
         def split(items, seed_value=chosen_seed):
-            got = ask(split_pairs, "split_pairs", call, plain_call, items, validation_fraction=fraction, seed=seed_value)
+            got = ask(split_pairs, "split_pairs", call, plain_call, items, validation_fraction=fraction,
+                      seed=seed_value)
             result = got["value"]
             if not isinstance(result, (tuple, list)) or len(result) != 2:
                 fail(call, f"returned {type(result).__name__}; expected (train_pairs, validation_pairs)")
@@ -175,7 +177,8 @@ def check_split_pairs(split_pairs, count=50, validation_fraction=0.2, seed=0, ra
             fail(call, "the two lists together do not hold every pair exactly once")
         if split(list(pairs)) != (train, validation):
             fail(call, "gave a different split when called again with the same arguments",
-                 "use a random generator made from `seed` inside the function (random.Random(seed)), not the global one")
+                 "use a random generator made from `seed` inside the function (random.Random(seed)), "
+                 "not the global one")
         shuffled = list(pairs)
         np.random.default_rng(123).shuffle(shuffled)
         if set(split(shuffled)[1]) != set(validation):
@@ -200,7 +203,8 @@ def check_make_dataset(make_dataset, count=10, batch_size=4, seed=0, random_case
     require_own_code(make_dataset, "make_dataset", allowed=TF_ALLOWED, lesson="with tf.data")
     cases = [(count, batch_size, seed)]
     rng = runner.random_generator("make_dataset")
-    cases += [(int(rng.integers(6, 31)), int(rng.integers(1, 9)), int(rng.integers(0, 999))) for _ in range(random_cases)]
+    cases += [(int(rng.integers(6, 31)), int(rng.integers(1, 9)), int(rng.integers(0, 999)))
+              for _ in range(random_cases)]
     for n, size, chosen_seed in cases:
         spec = {"count": n, "batch_size": size, "seed": chosen_seed}
         call = call_text("make_dataset", _pairs(n), Name("loader"), batch_size=size, shuffle=True, seed=chosen_seed)
@@ -212,7 +216,8 @@ def check_make_dataset(make_dataset, count=10, batch_size=4, seed=0, random_case
         if got["order"] != list(range(n)):
             fail(call, f"with shuffle=False the pairs come in the order {got['order']}; expected {list(range(n))}",
                  "only shuffle when shuffle is True")
-        if [[list(image), list(mask), dtype] for image, mask, dtype in got["shapes"]] != [[[4, 6, 3], [4, 6, 1], "uint8"]]:
+        shapes = [[list(image), list(mask), dtype] for image, mask, dtype in got["shapes"]]
+        if shapes != [[[4, 6, 3], [4, 6, 1], "uint8"]]:
             fail(call, f"batches hold {got['shapes']}; expected images (4, 6, 3) and uint8 masks (4, 6, 1) as the "
                        f"loader gives them", "map the loader over the pairs")
         _check_steps(call, got["steps"], shuffled=False)
@@ -259,7 +264,8 @@ def _check_steps(call, steps, shuffled):
                    f"again every epoch", "map the loader first, then cache")
     if shuffled and "shuffle" in steps:
         if steps.index("shuffle") < steps.index("batch"):
-            fail(call, "the pipeline shuffles whole batches (shuffle after batch)", "shuffle the pairs, then batch them")
+            fail(call, "the pipeline shuffles whole batches (shuffle after batch)",
+                 "shuffle the pairs, then batch them")
         if steps.index("shuffle") > steps.index("cache"):
             fail(call, "shuffle comes before cache: the cache freezes the first epoch's order",
                  "cache, then shuffle")

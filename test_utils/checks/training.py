@@ -132,7 +132,8 @@ def check_training_learns(compile_model, unet_model, steps=50, learning_rate=3e-
                 input_size=(32, 48, 3), n_filters=8, n_classes=4)
     if _compiled_like(model, got) is None:
         fail(call, f"compiled with {got['optimizer'].get('class')} and {got['loss'].get('class') or got['loss']}, "
-                   f"which this check cannot train with", "use Adam and SparseCategoricalCrossentropy(from_logits=True)")
+                   f"which this check cannot train with",
+             "use Adam and SparseCategoricalCrossentropy(from_logits=True)")
     loss = t.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     first = float(loss(masks, model(images, training=False)))
     model.optimizer.build(model.trainable_variables)
@@ -186,7 +187,8 @@ def _random_metric_cases(name, count):
 
 def _check_metric(function, name, seed, n_classes, random_cases, with_classes):
     require_own_code(function, name, lesson="with NumPy", strict=True)
-    for label, y_true, y_pred, classes, hint in metric_cases(seed, n_classes) + _random_metric_cases(name, random_cases):
+    cases = metric_cases(seed, n_classes) + _random_metric_cases(name, random_cases)
+    for label, y_true, y_pred, classes, hint in cases:
         kwargs = {"n_classes": classes} if with_classes and classes != 23 else {}
         call = call_text(name, y_true, y_pred, **kwargs)
         got = ask(function, name, call, plain_call, y_true, y_pred, **kwargs)

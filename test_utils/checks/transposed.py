@@ -91,7 +91,8 @@ def check_transposed_conv2d(transposed_conv2d, cases=TRANSPOSED_CONV_CASES, seed
         if result.shape != expected.shape:
             hint = "the output is (n - 1)·stride + kernel size along each axis, with kernel.shape[2] channels"
             if result.shape[:2] == expected.shape[:2] and result.ndim == 3 and result.shape[2] == kernel_shape[3]:
-                hint = "the kernel layout is (height, width, out_channels, in_channels): the output has kernel.shape[2] channels"
+                hint = ("the kernel layout is (height, width, out_channels, in_channels): the output has "
+                        "kernel.shape[2] channels")
             fail(call, f"returned shape {result.shape}; expected {expected.shape}", hint)
         if not np.allclose(result, expected, rtol=1e-4, atol=1e-4):
             error = np.abs(result - expected)

@@ -39,7 +39,7 @@ def build(function, spec):
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else outputs
     try:
         return keras.Model(inputs=inputs if len(inputs) > 1 else inputs[0], outputs=outputs)
-    except Exception as error:  # noqa: BLE001 (Keras raises several types)
+    except Exception as error:  # Keras raises several types
         raise Unexpected(f"its result cannot be made into a model from the given inputs ({error})",
                          "build every layer on the function's own arguments and return tensors, not layers") from None
 
@@ -60,7 +60,7 @@ def layers(function, spec):
         initial = initial_weights(model, int(spec["seed"]))  # before the sketch sets seeded weights
         try:
             sketch = output_sketch(model, int(spec["seed"]))
-        except Exception as error:  # noqa: BLE001 (a model that cannot run is an answer too)
+        except Exception as error:  # a model that cannot run is an answer too
             raise Unexpected(f"the model it builds cannot run on an input ({type(error).__name__}: "
                              f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
     return {"rows": [list(row) for row in rows], "output": output, "params": int(model.count_params()),
@@ -83,7 +83,7 @@ def block_outputs(function, spec):
         try:
             pair = keras.Model(inputs, [next_layer, skip])
             sketch = output_sketch(pair, int(spec["seed"]))
-        except Exception as error:  # noqa: BLE001 (tensors that make no model are an answer too)
+        except Exception as error:  # tensors that make no model are an answer too
             raise Unexpected(f"its two tensors cannot be computed from the input ({type(error).__name__}: "
                              f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
         try:

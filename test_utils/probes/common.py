@@ -11,7 +11,7 @@ class Unexpected(ValueError):
 
 
 def tf():
-    from course.tensorflow_setup import import_tensorflow  # noqa: PLC0415
+    from course.tensorflow_setup import import_tensorflow
 
     return import_tensorflow()
 
@@ -22,7 +22,7 @@ def as_array(value, what="the result"):
         value = value.numpy()
     try:
         array = np.asarray(value)
-    except Exception:  # noqa: BLE001 (anything that is not array-like)
+    except Exception:  # anything that is not array-like
         raise Unexpected(f"{what} is a {type(value).__name__}, which is not an array or a tensor") from None
     if array.dtype == object:
         raise Unexpected(f"{what} is a {type(value).__name__}, which is not an array of numbers")
@@ -56,7 +56,7 @@ def _plain(value):
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         try:
             value = value.numpy()
-        except Exception:  # noqa: BLE001
+        except Exception:
             return value
     if isinstance(value, np.generic):
         return value.item()

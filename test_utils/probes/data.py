@@ -12,7 +12,7 @@ IMAGE_DIR, MASK_DIR = "CameraRGB", "CameraMask"
 
 
 def _save_png(array, path):
-    from PIL import Image  # noqa: PLC0415
+    from PIL import Image
 
     Image.fromarray(np.asarray(array, np.uint8)).save(path)
 
@@ -51,7 +51,7 @@ def pair_folder(function, spec):
             try:
                 function(root)
                 answer["lonely"].append({"file": f"{folder}/{name}", "raised": None, "message": ""})
-            except Exception as error:  # noqa: BLE001 (what it raises is the answer)
+            except Exception as error:  # what it raises is the answer
                 answer["lonely"].append({"file": f"{folder}/{name}", "raised": type(error).__name__,
                                          "is_value_error": isinstance(error, ValueError),
                                          "message": str(error)[:500]})
@@ -73,7 +73,7 @@ def _in_tf_data(function, path):
         dataset = tf().data.Dataset.from_tensor_slices([str(path)]).map(function)
         shape = dataset.element_spec.shape
         value = next(iter(dataset))
-    except Exception as error:  # noqa: BLE001 (graph-mode errors come in many types)
+    except Exception as error:  # graph-mode errors come in many types
         return {"error": _error_text(error)}
     rank = shape.rank
     return {"array": as_array(value), "shape": None if rank is None else [d for d in shape.as_list()]}
@@ -110,7 +110,7 @@ def resize(function, spec):
         answer["graph"] = {"image": as_array(graph_image), "mask": as_array(graph_mask),
                            "shapes": [spec.shape.as_list() if spec.shape.rank is not None else None
                                       for spec in dataset.element_spec]}
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         answer["graph"] = {"error": _error_text(error)}
     return answer
 
@@ -150,7 +150,7 @@ def _epoch(dataset):
             order += [int(masks[k].flat[0]) for k in range(masks.shape[0])]
     except Unexpected:
         raise
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise Unexpected(f"its dataset cannot be read as (images, masks) batches ({_error_text(error)})") from None
     return order, sizes, sorted(shapes)
 
@@ -166,7 +166,7 @@ def _pinned_order(make, seed):
     put back afterwards).
     """
     t = tf()
-    from tensorflow.python.eager import context  # noqa: PLC0415 (the global seed has no public getter)
+    from tensorflow.python.eager import context  # the global seed has no public getter
 
     previous = context.global_seed()
     t.random.set_seed(PINNED_SEED)

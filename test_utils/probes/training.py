@@ -33,7 +33,7 @@ def _describe(item):
     config = {}
     try:
         config = _plain_config(item.get_config())
-    except Exception:  # noqa: BLE001 (a custom object without a config)
+    except Exception:  # a custom object without a config
         pass
     return {"class": type(item).__name__, "module": type(item).__module__, "config": config}
 
@@ -52,7 +52,7 @@ def compile_config(function, spec):
     try:
         rate = optimizer.learning_rate
         answer["learning_rate"] = float(rate.numpy() if hasattr(rate, "numpy") else rate)
-    except Exception:  # noqa: BLE001 (a schedule: its config says what it does)
+    except Exception:  # a schedule: its config says what it does
         answer["learning_rate"] = None
     answer["loss"] = _describe(model.loss)
     metrics = (model.get_compile_config() or {}).get("metrics") or []
@@ -83,7 +83,7 @@ def _two_steps(model, seed):
     try:
         for _ in range(2):
             model.train_on_batch(images, masks)
-    except Exception as error:  # noqa: BLE001 (a set-up that cannot train is an answer too)
+    except Exception as error:  # a set-up that cannot train is an answer too
         raise Unexpected(f"the compiled model cannot train on a batch of class-id masks ({type(error).__name__}: "
                          f"{str(error).splitlines()[0][:200] if str(error) else ''})") from None
     return np.concatenate([np.asarray(w, np.float64).ravel() for w in model.get_weights()])

@@ -42,7 +42,7 @@ def dask_cluster(folder, workers=2):
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     address = f"tcp://127.0.0.1:{port}"
-    log = open(folder / "cluster.log", "ab")  # noqa: SIM115 (closed below)
+    log = open(folder / "cluster.log", "ab")  # closed below
     processes = [_spawn(["distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
                          "--dashboard-address", ":0", "--no-show"], log)]
     try:

@@ -55,7 +55,7 @@ def served(released_course, tmp_path_factory):
         yield SimpleNamespace(root=root, feedback=feedback, post=post, folder=folder)
 
 
-def test_the_generate_feedback_button_refuses_and_names_the_graders_command(served, browser):  # noqa: F811
+def test_the_generate_feedback_button_refuses_and_names_the_graders_command(served, browser):  # noqa: F811 (fixture)
     """After a click on Generate Feedback in the formgrader, does the instructor read the grader's command,
     and is the grader's feedback, with no hidden-test line, still what the student gets?"""
     from selenium.webdriver.common.by import By
@@ -84,7 +84,7 @@ def test_the_generate_feedback_button_refuses_and_names_the_graders_command(serv
     assert not leaks(served.root / "feedback", hidden_lines(served.root))
 
 
-def test_a_students_script_does_not_run_in_the_manual_grading_page(served, browser):  # noqa: F811
+def test_a_students_script_does_not_run_in_the_manual_grading_page(served, browser):  # noqa: F811 (fixture)
     """When the instructor opens for manual grading a notebook whose cell displayed HTML with a script,
     does the script stay inert (it would run with the server's keys: the instructor's files and kernels)?"""
     browser.get(f"{served.post.base}/lab?token={served.post.token}")  # logged in, as the instructor is

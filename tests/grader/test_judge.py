@@ -29,7 +29,7 @@ def answering(values):
         args = agent.decode(message["args"])
         try:
             return {"ok": True, "value": agent.encode(values(message["target"], *args))}
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             return {"ok": False, "error": {"type": type(error).__name__, "message": str(error),
                                            "frames": [], "placeholder": False}}
     return answer

@@ -19,7 +19,6 @@ import pytest
 from nbclient import NotebookClient
 
 from grader import sandbox
-capabilities_module = importlib.import_module("grader.sandbox.capabilities")
 from grader.sandbox import job as job_module
 from grader.sandbox import memory as memory_module
 from grader.sandbox import users
@@ -28,6 +27,8 @@ from grader.settings import GraderSandbox as SandboxSettings
 from grader.sandbox import (MemoryWatch, SandboxError, SandboxJob, SandboxKernelManager,
                             acquire_slot, capabilities, kill_user_processes)
 from tests.grader.support import fully_isolated
+
+capabilities_module = importlib.import_module("grader.sandbox.capabilities")  # the module, not the function
 
 needs_user = pytest.mark.skipif(not capabilities().other_user,
                                 reason="kernels cannot run as another user here (needs root)")

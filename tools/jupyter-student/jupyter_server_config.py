@@ -1,5 +1,5 @@
 # The student's JupyterLab server (./start-course puts this folder on JUPYTER_CONFIG_PATH).
-c = get_config()  # noqa: F821 (given by Jupyter when it loads this file)
+c = get_config()  # given by Jupyter when it loads this file
 
 c.ServerApp.jpserver_extensions = {
     # none of nbgrader's instructor or exchange tools (the formgrader is `python -m grader formgrader`)

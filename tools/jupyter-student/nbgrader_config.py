@@ -3,7 +3,7 @@
 # cell's output, 60 s for the kernel to start) are too short for a slow or busy laptop, whose
 # first `import tensorflow` alone can take a minute. While Validate runs, notebook 5 trains
 # only a few steps (course.training.fast_mode), so no cell needs more than a few minutes.
-c = get_config()  # noqa: F821 (given by nbgrader when it loads this file)
+c = get_config()  # given by nbgrader when it loads this file
 
 c.Execute.timeout = 900  # seconds a cell may run
 c.Execute.startup_timeout = 300  # seconds for the kernel to start

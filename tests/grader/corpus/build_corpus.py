@@ -575,7 +575,7 @@ def _metric_lookup_table():
         from test_utils.checks import training as current  # the judge-era layout, if present
         for seed, n_classes in OLD_METRIC_SEEDS:
             cases += [(c[1], c[2], c[3]) for c in current.metric_cases(seed, n_classes)]
-    except Exception:  # noqa: BLE001 (another layout: the old cases are enough)
+    except Exception:  # another layout: the old cases are enough
         pass
     finally:
         sys.path.remove(str(REPO))
@@ -1787,8 +1787,8 @@ def planted_files(ctx):
         "matplotlibrc": "backend: module://corpus_backend\n",
         "corpus_backend.py": ctx.planted('''
             _corpus_canary("matplotlib-backend")
-            from matplotlib.backends.backend_agg import *  # noqa: F401,F403
-            from matplotlib.backends.backend_agg import FigureCanvasAgg as FigureCanvas  # noqa: F401
+            from matplotlib.backends.backend_agg import *
+            from matplotlib.backends.backend_agg import FigureCanvasAgg as FigureCanvas
         '''),
         ".ipython/profile_default/startup/00-corpus.py": ctx.planted('_corpus_canary("ipython-startup")\n'
                                                                      + IMPORT_HOOK),
@@ -4032,7 +4032,7 @@ def check_built(target_dir, names=None):
                     warnings.simplefilter("ignore")
                     nb = nbformat.read(str(path), as_version=4)
                 nbformat.validate(nb)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 if SCENARIOS[name].valid:
                     problems.append(f"{name}/{path.relative_to(folder)}: {type(error).__name__}: {str(error)[:200]}")
                 continue
@@ -4085,7 +4085,9 @@ def build_downloads(target_dir, canary_dir=CANARY_DIR):
     target = Path(target_dir)
     target.mkdir(parents=True, exist_ok=True)
     ctx = Context("downloads", canary_dir=canary_dir)
-    dump = lambda nb: nbformat.writes(nb).encode()  # noqa: E731
+    def dump(nb):
+        return nbformat.writes(nb).encode()
+
     encoder, decoder = ctx.solved("02_encoder"), ctx.solved("03_decoder")
     out = {}
 
@@ -4230,7 +4232,7 @@ def decoded_leaks(text):
                 data = bytes.fromhex(payload)
             else:
                 data = codecs.decode(base64.b64decode(payload).decode("latin-1"), "rot13").encode("latin-1")
-        except Exception:  # noqa: BLE001 (a truncated chunk: the feedback cut it)
+        except Exception:  # a truncated chunk: the feedback cut it
             continue
         decoded[(label, encoding)] = data.decode("utf-8", "replace")
     return decoded

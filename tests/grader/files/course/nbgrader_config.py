@@ -1,6 +1,6 @@
 # The toy course of the grader's tests (the course root is this folder): nbgrader's settings
 # and the grader's, in one file, as in any course the grader is pointed at.
-c = get_config()  # noqa: F821
+c = get_config()
 c.CourseDirectory.course_id = "toy"
 
 # nbgrader's own entry points (its commands, the formgrader's buttons) do the grader's safe thing or

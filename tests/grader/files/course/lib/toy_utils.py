@@ -56,7 +56,7 @@ def earlier(name):
                 continue
             tree.body = [node for node in tree.body
                          if isinstance(node, (ast.FunctionDef, ast.Import, ast.ImportFrom))]
-            exec(compile(tree, str(path), "exec"), namespace)  # noqa: S102
+            exec(compile(tree, str(path), "exec"), namespace)
     if name not in namespace:
         raise NameError(f"{name} is not defined in the notebooks of {folder}")
     return namespace[name]
