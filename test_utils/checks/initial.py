@@ -38,8 +38,9 @@ def check_initial_weights(call, received, reference, rows=()):
     got, want = statistics(received), statistics(reference)
     if len(got) != len(want):
         fail(call, f"the model has {len(got)} weight kernels where the reference has {len(want)}")
-    kernel_layers = [(position, row[0]) for position, row in enumerate(rows or (), start=1)
-                     if len(row) > 2 and row[2]]  # layers with parameters, in order: one kernel each
+    # The layers with parameters, in order (one kernel each), numbered as the layer table numbers
+    # them: layer 0 is the input.
+    kernel_layers = [(position, row[0]) for position, row in enumerate(rows or ()) if len(row) > 2 and row[2]]
     for index, ((shape, count, std, kind), (_, ref_count, ref_std, ref_kind)) in enumerate(zip(got, want)):
         where = f"kernel {index + 1} {tuple(shape)}"
         if index < len(kernel_layers):

@@ -694,6 +694,33 @@ def _(ctx):
     return files_of({"02_encoder": nb, "04_unet": ctx.solved("04_unet")})
 
 
+@scenario("forge-initializer-in-layer-table",
+          "conv_block without kernel_initializer='he_normal', as baseline-wrong-encoder, and a later cell "
+          "replaces the layer-table function of the kernel's probe so that the table names HeNormal: the "
+          "initial weights themselves are compared (issue 23), so the cost is the same as without the lie",
+          ("02_encoder",),
+          expect({**full("02_encoder"), "test_conv_block": 0}, r"uniform draw|kernel_initializer",
+                 targets=["test_conv_block"]), tags=("forging",))
+def _(ctx):
+    nb = ctx.solved("02_encoder")
+    ctx.replace_function(nb, "conv_block", ctx.variant(
+        "conv_block", (',\n                             kernel_initializer="he_normal")', ")")))
+    ctx.insert_after(nb, "conv_block", code('''
+        import test_utils.probes.blocks as _probe_blocks
+
+        _real_summary = _probe_blocks.summary
+
+
+        def _forged_summary(model):
+            return [[("HeNormal" if field == "GlorotUniform" else field) for field in row]
+                    for row in _real_summary(model)]
+
+
+        _probe_blocks.summary = _forged_summary
+    '''))
+    return files_of({"02_encoder": nb})
+
+
 @scenario("baseline-wrong-decoder",
           "upsampling_block concatenates in the wrong order (skip connection first); the rest solved",
           ("03_decoder",),
