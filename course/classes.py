@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course.data import DATA_DIR_ENV
+
 CARD_NAME = "classes.json"
 CARD_KEYS = ("names", "colors", "ignore_id")
 MAX_CLASSES = 256  # mask ids are uint8
@@ -259,8 +261,6 @@ def load_classes(data_dir=None):
 
 def course_classes():
     """The classes of the course's data: the card of $COURSE_DATA_DIR if it has one, else CARLA's."""
-    from course.data_setup import DATA_DIR_ENV  # data_setup imports this module's users
-
     folder = os.environ.get(DATA_DIR_ENV)
     return load_classes(Path(folder).expanduser()) if folder else CARLA
 

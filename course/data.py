@@ -17,6 +17,7 @@ from pathlib import Path
 IMAGE_DIR = "CameraRGB"
 MASK_DIR = "CameraMask"
 PNG_SUFFIX = ".png"
+DATA_DIR_ENV = "COURSE_DATA_DIR"  # a data set of the user's own, in this layout (see data_setup)
 IMAGE_MODES = ("RGB", "RGBA", "L", "LA", "P")  # Pillow modes TensorFlow decodes to RGB correctly
 MASK_MODES = ("RGB", "RGBA", "L", "LA")  # a palette ("P") mask would decode to colours, not ids
 MAX_LISTED = 5  # file names quoted in one error message

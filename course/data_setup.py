@@ -21,9 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.classes import load_classes
-from course.data import IMAGE_DIR, MASK_DIR, PNG_SUFFIX, DatasetError
+from course.data import DATA_DIR_ENV, IMAGE_DIR, MASK_DIR, PNG_SUFFIX, DatasetError
 
-DATA_DIR_ENV = "COURSE_DATA_DIR"
 PRESET_ENV = "COURSE_DATA_PRESET"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 GENERATED_ROOT = REPO_ROOT / "data" / "generated"

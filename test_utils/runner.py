@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 
 from test_utils import answers
+from test_utils.calls import call_text
 from test_utils.failure import CheckFailure, student_error_message
 
 SOURCE_ENV = "GRADER_SOURCE_DIR"  # set in the judge: the instructor's source notebooks
@@ -88,8 +89,6 @@ def answer(function, name, probe=None, *args, **kwargs):
 
 
 def _call_text(name, args, kwargs):
-    from test_utils.checks.common import call_text
-
     return call_text(name, *args, **kwargs)
 
 

@@ -12,7 +12,7 @@ call it with `random_cases=N`, inputs drawn fresh for each grading run.
 
 from test_utils.checks.blocks import (check_conv_block, check_conv_block_outputs, check_unet_model,
                                       check_upsampling_block)
-from test_utils.checks.common import call_text
+from test_utils.calls import call_text
 from test_utils.checks.data import check_decode_image, check_decode_mask, check_decoders_on_files, check_pair_files
 from test_utils.checks.foreground import check_foreground_mask
 from test_utils.checks.original import check_border_weights, check_crop_and_concat, check_original_unet

@@ -1,33 +1,8 @@
-"""What the checks share: how a call reads in a message, and running a probe with clear errors."""
+"""What the checks share: running a probe with clear errors, and how a call reads in a message."""
 
 from test_utils.codecheck import delegations, reach_arounds
 from test_utils.failure import fail
 from test_utils.runner import StudentError, answer, is_remote, source_of, student_failure
-
-
-class Name(str):
-    """A placeholder shown as written in a call text: `decode_image(path)`, not `decode_image('path')`."""
-
-    def __repr__(self):
-        return str(self)
-
-
-def describe(value):
-    """A short description of an argument for messages: arrays and tensors by shape."""
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        shape = tuple(None if dim is None else int(dim) for dim in value.shape)
-        if type(value).__name__ == "KerasTensor":
-            return f"Input({shape[1:]})"
-        return f"array(shape={shape}, dtype={getattr(value.dtype, 'name', value.dtype)})"
-    if isinstance(value, list) and len(value) > 4:
-        return f"[{len(value)} items]"
-    return repr(value)
-
-
-def call_text(name, *args, **kwargs):
-    """`name(arg, key=value)` as it reads in a message."""
-    parts = [describe(arg) for arg in args] + [f"{key}={describe(value)}" for key, value in kwargs.items()]
-    return f"{name}({', '.join(parts)})"
 
 
 def ask(function, name, call, probe=None, *args, **kwargs):

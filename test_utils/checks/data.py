@@ -10,7 +10,8 @@ import string
 import numpy as np
 
 from test_utils import runner
-from test_utils.checks.common import Name, ask, call_text, require_own_code
+from test_utils.calls import Name, call_text
+from test_utils.checks.common import ask, require_own_code
 from test_utils.failure import fail, passed
 from test_utils.probes import data as probes
 

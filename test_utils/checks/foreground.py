@@ -15,7 +15,8 @@ another class, a fixed threshold, the opposite mask, or exp overflowing in float
 import numpy as np
 
 from test_utils import runner
-from test_utils.checks.common import ask, call_text
+from test_utils.calls import call_text
+from test_utils.checks.common import ask
 from test_utils.failure import fail, passed
 from test_utils.probes.common import call as plain_call
 

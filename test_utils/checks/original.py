@@ -11,7 +11,8 @@ import numpy as np
 
 from test_utils import runner
 from test_utils.checks.blocks import compare_with_reference, spec_text, table_spec
-from test_utils.checks.common import ask, call_text, require_own_code
+from test_utils.calls import call_text
+from test_utils.checks.common import ask, require_own_code
 from test_utils.failure import CheckFailure, fail, passed
 from test_utils.probes import blocks as probes
 from test_utils.probes.common import call as plain_call

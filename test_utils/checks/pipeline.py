@@ -7,7 +7,8 @@ same inputs. The functions may use TensorFlow but not the course library.
 import numpy as np
 
 from test_utils import runner
-from test_utils.checks.common import Name, ask, call_text, require_own_code
+from test_utils.calls import Name, call_text
+from test_utils.checks.common import ask, require_own_code
 from test_utils.failure import fail, passed
 from test_utils.probes import data as probes
 from test_utils.probes.common import call as plain_call

@@ -5,7 +5,8 @@ import numbers
 import numpy as np
 
 from test_utils import runner
-from test_utils.checks.common import ask, call_text, require_own_code
+from test_utils.calls import call_text
+from test_utils.checks.common import ask, require_own_code
 from test_utils.failure import fail, passed
 from test_utils.probes.common import call as plain_call
 from test_utils.probes.common import tf
