@@ -17,7 +17,6 @@ and changes that:
 What happened to each notebook is recorded in the context's `events[notebook]`.
 """
 
-import json
 import signal
 import time
 from pathlib import Path
@@ -29,6 +28,7 @@ from nbgrader.preprocessors import Execute
 from grader import notebooks as nb
 from grader.judge import agent
 from grader.judge.probe import no_answer as _no_answer, reply_from_outcome, run_probe
+from grader.output_caps import CappedOutput
 from grader.sandbox import SandboxKernelManager
 
 KERNEL_START_FAILED = "the kernel could not start"
@@ -58,16 +58,7 @@ def error_output(ename, evalue, lines=None):
                         traceback=list(lines) if lines else [f"{ename}: {evalue}"])
 
 
-def _content_size(content):
-    if "text" in content:
-        return len(content["text"])
-    if "data" in content:
-        return sum(len(value) if isinstance(value, str) else len(json.dumps(value))
-                   for value in content["data"].values())
-    return len(json.dumps(content, default=str))
-
-
-class SandboxedExecute(Execute):
+class SandboxedExecute(CappedOutput, Execute):
     """Execute in the sandbox, judge the test cells outside, never raise on what a notebook does."""
 
     context = None  # a GradingContext, set by the worker before nbgrader runs
@@ -270,36 +261,3 @@ class SandboxedExecute(Execute):
         if reply.pop("forged", False):
             self._record("forged", None, f"a call of {message.get('target')}: {reply['error']['message']}")
         return reply
-
-    # Output ------------------------------------------------------------------------------
-    def output(self, outs, msg, display_id, cell_index):
-        limits = self.context.limits if self.context else None
-        if limits is None or msg["msg_type"] == "error":
-            return super().output(outs, msg, display_id, cell_index)
-        if cell_index != self._output_cell:
-            self._output_cell = cell_index
-            self._cell_bytes = 0
-            self._cell_truncated = False
-        cell_cap = limits.output_cell_kb * 1024
-        notebook_cap = limits.output_notebook_kb * 1024
-        allowance = min(cell_cap - self._cell_bytes, notebook_cap - self._notebook_bytes)
-        content = msg["content"]
-        size = _content_size(content)
-        if size > allowance:
-            if allowance > 0 and "text" in content:
-                content["text"] = content["text"][:allowance]
-                size = allowance
-                super().output(outs, msg, display_id, cell_index)
-            if not self._cell_truncated:
-                self._cell_truncated = True
-                note = (f"[output truncated by the grader: more than {limits.output_cell_kb} kB "
-                        f"in this cell or {limits.output_notebook_kb} kB in the notebook]\n")
-                outs.append(NotebookNode(output_type="stream", name="stdout", text=note))
-                self._record("output", cell_index, note.strip("[]\n"))
-            self._cell_bytes += max(size, 0)
-            self._notebook_bytes += max(size, 0)
-            return None
-        self._cell_bytes += size
-        self._notebook_bytes += size
-        return super().output(outs, msg, display_id, cell_index)
-
