@@ -1,6 +1,8 @@
 """Helpers shared by the tests (not fixtures: plain functions)."""
 
 import json
+import re
+import time
 from pathlib import Path
 
 from course.notebook_code import load_definitions
@@ -33,3 +35,14 @@ def mutated_solution(tmp_path, notebook_stem, replacements, names):
         target.write_text(json.dumps(notebook), encoding="utf-8")
         paths.append(target)
     return load_definitions(paths, names=names)
+
+
+def jupyter_token(log, port, process, timeout):
+    """The token of the Jupyter server `process` started on `port`, read from its `log` (fails after `timeout` s)."""
+    token, deadline = None, time.monotonic() + timeout
+    while not token and time.monotonic() < deadline and process.poll() is None:
+        found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", Path(log).read_text())
+        token = found and found.group(1)
+        time.sleep(1)
+    assert token, Path(log).read_text()[-3000:]
+    return token

@@ -14,7 +14,6 @@ test fails with the command to run, it never skips.
 """
 
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.grader.cluster import free_port
+from tests.helpers import jupyter_token
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -47,12 +47,7 @@ def lab(tmp_path_factory):
                                     "--ServerApp.disable_check_xsrf=False"], cwd=REPO, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        token, deadline = None, time.monotonic() + 300
-        while not token and time.monotonic() < deadline and process.poll() is None:
-            found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", log.read_text())
-            token = found and found.group(1)
-            time.sleep(1)
-        assert token, log.read_text()[-3000:]
+        token = jupyter_token(log, port, process, timeout=300)
         yield f"http://127.0.0.1:{port}", token, notebooks
     finally:
         if process.poll() is None:

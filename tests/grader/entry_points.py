@@ -15,13 +15,13 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
 from tests.grader.cluster import free_port
 from tests.grader.support import ASSIGNMENT, REPO, copy_course, download_of, run_grader
+from tests.helpers import jupyter_token
 
 STUDENTS = ["correct", "fails-hidden-test"]
 SCRIPTED = "shows-a-script"
@@ -146,12 +146,7 @@ def formgrader(course, folder):
                                     "--no-browser", "--port", str(port)], cwd=REPO, env=env, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        token, deadline = None, time.monotonic() + 180
-        while not token and time.monotonic() < deadline and process.poll() is None:
-            found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", log.read_text())
-            token = found and found.group(1)
-            time.sleep(1)
-        assert token, log.read_text()[-3000:]
+        token = jupyter_token(log, port, process, timeout=180)
         base = f"http://127.0.0.1:{port}"
 
         def post(path):

@@ -2,15 +2,14 @@
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
 
 from tests.grader.cluster import free_port
 from tests.grader.support import REPO, download_of, run_grader
+from tests.helpers import jupyter_token
 
 
 def test_the_formgrader_serves_and_its_autograde_is_refused(fresh_course, tmp_path):
@@ -23,13 +22,7 @@ def test_the_formgrader_serves_and_its_autograde_is_refused(fresh_course, tmp_pa
                                     "--no-browser", "--port", str(port)], cwd=REPO, stdout=out,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        url, deadline = None, time.monotonic() + 180
-        while not url and time.monotonic() < deadline and process.poll() is None:
-            found = re.search(rf"http://127\.0\.0\.1:{port}/lab\?token=(\w+)", log.read_text())
-            url = found and found.group(0)
-            time.sleep(1)
-        assert url, log.read_text()[-3000:]
-        token = url.split("token=")[1]
+        token = jupyter_token(log, port, process, timeout=180)
         base = f"http://127.0.0.1:{port}"
         with urllib.request.urlopen(f"{base}/formgrader/api/assignments?token={token}", timeout=60) as response:
             assignments = json.load(response)

@@ -3353,29 +3353,7 @@ def _(ctx):
     return files_of({"05_training": nb})
 
 
-@scenario("delegate-to-tensorflow",
-          "03_decoder: transposed_output_size solved honestly; transposed_conv2d is "
-          "tf.nn.conv2d_transpose (the exercise is to spread pixels in NumPy); upsampling_block not "
-          "written. By principle 5 points",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"tensorflow|delegat|conv2d_transpose|not|fail",
-                                  targets=["transposed_conv2d", "upsampling_block"]), tags=("delegation",))
-def _(ctx):
-    nb = ctx.solved("03_decoder", except_=("upsampling_block",))
-    ctx.replace_function(nb, "transposed_conv2d", code('''
-        def transposed_conv2d(x, kernel, stride=2):
-            height, width, _ = x.shape
-            kernel_height, kernel_width, out_channels, _ = kernel.shape
-            shape = (1, (height - 1) * stride + kernel_height, (width - 1) * stride + kernel_width, out_channels)
-            result = tf.nn.conv2d_transpose(x[None].astype(np.float64), kernel.astype(np.float64), shape,
-                                            strides=stride, padding="VALID")
-            return result[0].numpy().astype(np.result_type(x, kernel))
-    '''))
-    return files_of({"03_decoder": nb})
-
-
-# What is probed is what was read (issue 23): a rebinding after the def, through any namespace, or a
-# library hidden in a default argument, changes nothing that is called.
-
+# A transposed convolution handed to TensorFlow: the delegation scenarios' shared text.
 TF_TRANSPOSED = '''
 def _spread_with_tf(x, kernel, stride=2):
     height, width, _ = x.shape
@@ -3386,6 +3364,21 @@ def _spread_with_tf(x, kernel, stride=2):
     return result[0].numpy().astype(np.result_type(x, kernel))
 '''
 
+
+@scenario("delegate-to-tensorflow",
+          "03_decoder: transposed_output_size solved honestly; transposed_conv2d is "
+          "tf.nn.conv2d_transpose (the exercise is to spread pixels in NumPy); upsampling_block not "
+          "written. By principle 5 points",
+          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"tensorflow|delegat|conv2d_transpose|not|fail",
+                                  targets=["transposed_conv2d", "upsampling_block"]), tags=("delegation",))
+def _(ctx):
+    nb = ctx.solved("03_decoder", except_=("upsampling_block",))
+    ctx.replace_function(nb, "transposed_conv2d", code(TF_TRANSPOSED.replace("_spread_with_tf", "transposed_conv2d")))
+    return files_of({"03_decoder": nb})
+
+
+# What is probed is what was read (issue 23): a rebinding after the def, through any namespace, or a
+# library hidden in a default argument, changes nothing that is called.
 
 @scenario("probe-rebind-after-stub",
           "03_decoder: transposed_output_size solved; transposed_conv2d's cell keeps the release's stub def, "
