@@ -263,8 +263,10 @@ def when_done(*names):
 
     A demo cell that uses a function the student has not written yet would crash with
     NotImplementedError; inside `with when_done("conv_block"):` it prints what is missing and
-    carries on. A NameError counts too: it means an earlier cell stopped this way, so the
-    variable it would have made does not exist. Any other error is raised as usual.
+    carries on. A NameError counts too: in the cell itself it means an earlier cell stopped this
+    way, so the variable it would have made does not exist; inside a function the cell calls, it
+    is a name the function's code gets wrong, and the message points at that line. Any other
+    error is raised as usual.
     """
     needed = ", ".join(names) if names else "an unfinished function"
     try:
@@ -283,6 +285,11 @@ def when_done(*names):
                   f"functions and simple assignments are loaded from an earlier notebook: set that name inside "
                   f"the function, or import it there, save the notebook and run the loading cell again.)",
                   file=sys.stdout)
+        elif len([frame for frame in frames if frame.filename != __file__]) > 1:  # inside a called function
+            print(f"({frames[-1].name} uses a name that is defined nowhere it can see ({error}), at its line "
+                  f"{frames[-1].lineno}: {(frames[-1].line or '').strip()}\nA typo? A function sees its "
+                  f"arguments, its own variables, and what the cells run so far defined; fix it, run its cell, "
+                  f"then this one again.)", file=sys.stdout)
         else:
             print(f"(This cell needs {needed} and the results of the cells above: {error}. Run the cells "
                   f"above first; if one of them said that a function is not written yet, finish that "

@@ -1,5 +1,6 @@
 """Hints for the common mistakes, chosen from the first row where two tables differ."""
 
+from test_utils.equivalence import same_field
 from test_utils.layer_table import field_names
 
 _SAME = "every 3x3 convolution here uses padding='same', which keeps the height and width"
@@ -40,11 +41,11 @@ def _class_hint(expected, received):
             "Pooling where the decoder should start: the last encoder block is built with "
             "max_pooling=False.",
         ("Cropping2D", "GetItem"):
-            "The skip connection is sliced: crop it with layers.Cropping2D(cropping=((top, bottom), (left, "
-            "right))), the layer the reference table lists (a slice is an operation, not that layer).",
+            "The skip connection is sliced: the reference crops it with the Cropping2D layer its table lists "
+            "(a slice is an operation, not that layer, so the two tables cannot be compared row by row).",
         ("Conv2DTranspose", "UpSampling2D"):
-            "The decoder upsamples with a learned Conv2DTranspose(n_filters, 3, strides=2, "
-            "padding='same'), not UpSampling2D.",
+            "The decoder's upsampling is learned here: a transposed convolution has weights that training "
+            "adjusts, while UpSampling2D only repeats each pixel.",
     }.get(pair)
 
 
@@ -84,7 +85,7 @@ def _field_hints(expected, received, place):
     layer_class = expected[0]
     fields = dict(zip(field_names(layer_class), expected))
     got = dict(zip(field_names(received[0]), received))
-    differs = {name for name in fields if name in got and fields[name] != got[name]}
+    differs = {name for name in fields if name in got and not same_field(name, expected, fields[name], got[name])}
 
     if "output_shape" in differs and layer_class in ("Conv2D", "Conv2DTranspose"):
         want, have = _channels(expected), _channels(received)
@@ -94,21 +95,13 @@ def _field_hints(expected, received, place):
             hints.append("The height and width differ: check the strides, and that the input "
                          "of this layer is the right tensor.")
     if "padding" in differs:
-        if head:
-            hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}' on the final 1x1 "
-                         f"convolution: write padding='{fields['padding']}' there too, as the reference does.")
-        else:
-            reason = _VALID if fields["padding"] == "valid" else _SAME
-            hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}': {reason}.")
+        reason = _VALID if fields["padding"] == "valid" else _SAME
+        hints.append(f"padding='{got['padding']}' instead of '{fields['padding']}': {reason}.")
     if "initializer" in differs:
-        if fields["initializer"] == "GlorotUniform":
-            hints.append(f"The kernel initializer is {got['initializer']}; this layer keeps Keras's default "
-                         "(GlorotUniform): leave kernel_initializer out here. Only the 3x3 convolutions "
-                         "with ReLU use he_normal.")
-        else:
-            hints.append(f"The kernel initializer is {got['initializer']} instead of "
-                         f"{fields['initializer']}: pass kernel_initializer='he_normal' "
-                         "(Keras defaults to GlorotUniform).")
+        hints.append(f"The kernel initializer is {got['initializer']}, not {fields['initializer']}: a convolution "
+                     "followed by a ReLU starts from He's draw, whose spread, the square root of 2 / fan-in, "
+                     "keeps the signal's size from layer to layer although ReLU zeroes half of it (Keras's "
+                     "default, Glorot's, is smaller).")
     if "activation" in differs:
         if fields["activation"] == "linear" and layer_class == "Conv2D":
             hints.append("The final layer must output logits: no activation on it. The loss "
@@ -119,19 +112,25 @@ def _field_hints(expected, received, place):
         else:
             hints.append(f"activation='{fields['activation']}' is missing "
                          f"(got '{got['activation']}').")
-    if ("kernel_size" in differs or "strides" in differs) and _as_tuple(fields.get("kernel_size")) == (2, 2):
-        hints.append("The up-convolution of the original U-Net is Conv2DTranspose(filters, 2, strides=2): a 2x2 "
-                     "kernel with a stride of 2 doubles height and width, its windows do not overlap, and it "
-                     "halves the channels.")
+    if ("kernel_size" in differs or "strides" in differs) and layer_class == "Conv2D":
+        hints.append("The kernel size differs: the final convolution scores each pixel from its own features "
+                     "alone (a 1x1 window), the others look at a 3x3 neighbourhood." if head else
+                     "The kernel size differs: every convolution of the blocks looks at a 3x3 neighbourhood.")
+    elif ("kernel_size" in differs or "strides" in differs) and _as_tuple(fields.get("kernel_size")) == (2, 2):
+        hints.append("The up-convolution of the original U-Net has a 2x2 kernel with a stride of 2: it doubles "
+                     "height and width, its windows do not overlap, and it halves the channels.")
     elif "kernel_size" in differs or "strides" in differs:
-        hints.append("The upsampling layer is Conv2DTranspose(n_filters, 3, strides=2, "
-                     "padding='same'): a 3x3 kernel and a stride of 2 double height and width.")
+        hints.append(f"The transposed convolution's kernel or stride differs (expected kernel "
+                     f"{fields.get('kernel_size')}, strides {fields.get('strides')}): the stride sets how much "
+                     "it enlarges the image, the kernel how far each input pixel spreads.")
     if "cropping" in differs:
-        hints.append(f"The crop is {got['cropping']} instead of {fields['cropping']}: crop the skip connection at "
-                     "its centre, (extra // 2) rows at the top and the rest at the bottom (extra = skip height - "
-                     "upsampled height), and the same for the columns.")
+        hints.append(f"The crop is {got['cropping']} instead of {fields['cropping']}: the skip connection keeps "
+                     "its centre, so the rows it loses are shared between top and bottom as evenly as they can "
+                     "be (and the columns between left and right); when their number is odd, compare which side "
+                     "the expected crop gives the extra one.")
     if "pool_size" in differs:
-        hints.append("Pooling is MaxPooling2D(pool_size=2, strides=2): it halves height and width.")
+        hints.append("Each encoder step halves height and width: a 2x2 window moved by 2 pixels keeps the "
+                     "largest of every four values.")
     if "rate" in differs:
         hints.append(f"The dropout rate is {got['rate']} instead of {fields['rate']}.")
     if "axis" in differs:
@@ -143,8 +142,9 @@ def _field_hints(expected, received, place):
             hints.append("The skip connection comes from a MaxPooling2D layer: the skip must be "
                          "taken before pooling (conv_block returns it as its second value).")
         elif tuple(reversed(have)) == tuple(want):
-            hints.append("The concatenation is in the wrong order: the upsampled tensor comes "
-                         "first, then the skip connection: Concatenate(axis=3)([up, skip]).")
+            hints.append("The concatenation is in the wrong order: the upsampled tensor comes first, then the "
+                         "skip connection (the order decides which of the next convolution's weights see "
+                         "which channels, so a model saved with one order cannot be read with the other).")
         else:
             hints.append(f"This layer joins {', '.join(have)} instead of {', '.join(want)}.")
     if "params" in differs and not hints:
@@ -178,6 +178,10 @@ def hints_for(index, expected_rows, received_rows):
         if shifted:
             return [shifted]
         hint = _class_hint(expected, received)
+        if not hint and received[0] in ("Activation", "ReLU", "Relu") and expected[0] != received[0]:
+            hint = (f"A separate {received[0]} where the reference has a {expected[0]}: a convolution followed by "
+                    "a ReLU counts as one convolution with activation relu only when the convolution has no "
+                    "activation of its own; here the activation is applied once too often, or to another layer.")
         return [hint or f"Expected a {expected[0]} layer here, found {received[0]}."]
     return _field_hints(expected, received, _place(index, expected_rows))
 

@@ -16,7 +16,7 @@ BASE_FIELDS = ("layer", "output_shape", "params")
 
 # The attributes compared for each layer class, after the three base fields.
 FIELDS = {
-    "Conv2D": ("padding", "activation", "initializer"),
+    "Conv2D": ("padding", "activation", "initializer", "kernel_size"),
     "Conv2DTranspose": ("kernel_size", "strides", "padding", "activation"),
     "MaxPooling2D": ("pool_size",),
     "Dropout": ("rate",),
@@ -24,6 +24,7 @@ FIELDS = {
     "Activation": ("activation",),
     "UpSampling2D": ("size",),
     "Cropping2D": ("cropping",),
+    "ReLU": ("max_value", "negative_slope", "threshold"),
 }
 HEADER = ("#", "layer", "output shape", "params", "details")
 
@@ -67,6 +68,18 @@ def _name_of(function):
     return getattr(function, "__name__", type(function).__name__)
 
 
+def _initializer(operation):
+    """The kernel initializer's class name; a plain VarianceScaling with its three settings."""
+    initializer = operation.kernel_initializer
+    name = type(initializer).__name__
+    if name != "VarianceScaling":
+        return name
+    config = initializer.get_config()
+    distribution = "truncated_normal" if config["distribution"] == "normal" else config["distribution"]
+    return (f"VarianceScaling(scale={float(config['scale'])}, mode={config['mode']}, "
+            f"distribution={distribution})")
+
+
 def _input_classes(operation):
     """Class names of what feeds this layer or operation, in the order passed in."""
     tensors = _nodes(operation)[0].input_tensors
@@ -79,7 +92,7 @@ def _attributes(operation, layer_class, shape):
     readers = {
         "padding": lambda: operation.padding,
         "activation": lambda: _name_of(operation.activation),
-        "initializer": lambda: type(operation.kernel_initializer).__name__,
+        "initializer": lambda: _initializer(operation),
         "kernel_size": lambda: _plain(operation.kernel_size),
         "strides": lambda: _plain(operation.strides),
         "pool_size": lambda: _plain(operation.pool_size),
@@ -88,6 +101,9 @@ def _attributes(operation, layer_class, shape):
         "inputs": lambda: _input_classes(operation),
         "size": lambda: _plain(operation.size),
         "cropping": lambda: _plain(operation.cropping),
+        "max_value": lambda: _plain(getattr(operation, "max_value", None)),
+        "negative_slope": lambda: float(getattr(operation, "negative_slope", 0.0) or 0.0),
+        "threshold": lambda: float(getattr(operation, "threshold", 0.0) or 0.0),
     }
     return [readers[field]() for field in FIELDS.get(layer_class, ())]
 

@@ -112,6 +112,15 @@ def test_when_done_turns_an_unfinished_function_into_one_message(capsys):
     with earlier.when_done("conv_block"):
         print(undefined_variable)  # noqa: F821 (a variable an earlier, stopped cell would have made)
     assert "Run the cells above first" in capsys.readouterr().out
+
+    def upsampling_block():
+        return layrs.Conv2DTranspose  # noqa: F821 (the student's typo)
+
+    with earlier.when_done("upsampling_block"):
+        upsampling_block()
+    out = capsys.readouterr().out
+    assert "upsampling_block uses a name that is defined nowhere it can see (name 'layrs' is not defined)" in out
+    assert "return layrs.Conv2DTranspose" in out and "Run the cells above first" not in out, out
     with pytest.raises(ValueError):
         with earlier.when_done("conv_block"):
             raise ValueError("a real bug")

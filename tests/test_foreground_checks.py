@@ -262,3 +262,15 @@ def test_foreground_predictions_and_the_picture():
     index = most_foreground(truths)
     figure = show_foreground(shown[index], truths[index], found[0.5][index], "vehicle", threshold=0.5)
     assert [axis.get_title() for axis in figure.axes][1:] == ["True mask: vehicle", "Predicted (p ≥ 0.5): IoU 0.00"]
+
+
+def test_foreground_mask_that_works_only_on_numpy_arrays_fails(grade):
+    """Does a mask that calls ndarray.max() on its input pass the array cases but fail when given a tensor?"""
+    numpy_only = student("""
+        def foreground_mask(logits, class_id, threshold=0.5):
+            shifted = logits - logits.max(axis=-1, keepdims=True)
+            probabilities = np.exp(shifted) / np.exp(shifted).sum(axis=-1, keepdims=True)
+            return probabilities[..., class_id] >= threshold
+        """)
+    message = grade.fails(checks.check_foreground_mask, numpy_only)
+    assert "with the logits as a tf.Tensor" in message and "max" in message, message

@@ -5,7 +5,7 @@ import numpy as np
 from test_utils import runner
 from test_utils.checks.common import ask
 from test_utils.checks.initial import check_initial_weights
-from test_utils.compare import explain
+from test_utils.compare import equivalences, explain
 from test_utils.failure import CheckFailure, fail, passed
 from test_utils.probes import blocks as probes
 from test_utils.tables import TABLES
@@ -21,6 +21,7 @@ def spec_text(name, spec):
     return f"{name}({', '.join(args)})"
 
 
+RELUS = ("Activation", "ReLU", "Relu")  # a separate ReLU after the convolution (test_utils.equivalence)
 SKETCH_SEED = 2024  # the seed of the weights and input whose output is compared (public cases)
 
 
@@ -53,9 +54,16 @@ def compare_with_reference(call, received, reference, note=None):
         raise CheckFailure(text + (f"\nNote: {note}" if note else ""))
     if received["output"] != reference["output"]:
         fail(call, f"the model outputs shape {received['output']}; expected {reference['output']}")
-    check_initial_weights(call, received.get("initial"), reference.get("initial"), received["rows"])
+    check_initial_weights(call, received.get("initial"), reference.get("initial"), reference["rows"])
     _same_computation(call, received.get("sketch"), reference.get("sketch"))
+    received["equivalent"] = equivalences(reference["rows"], received["rows"])
     return received
+
+
+def with_equivalences(text, received):
+    """A pass line, with what was taken as equal although written differently."""
+    notes = received.get("equivalent") or []
+    return text + "".join(f"\n    taken as equivalent: {note}" for note in notes)
 
 
 def _same_computation(call, sketch, expected, layers_differ=False):
@@ -119,7 +127,8 @@ def check_conv_block(conv_block, input_shape=None, random_cases=0, **kwargs):
     specs += list(_random_conv_specs(random_cases, "conv_block"))
     for spec in _seeded(specs, "conv_block"):
         received = check_layers(conv_block, "conv_block", spec)
-        passed(f"{spec_text('conv_block', spec)}: all {len(received['rows'])} layers match the reference")
+        passed(with_equivalences(f"{spec_text('conv_block', spec)}: all {len(received['rows'])} layers match "
+                                 f"the reference", received))
 
 
 def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32, random_cases=0):
@@ -150,7 +159,7 @@ def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32,
                 hint = "skip_connection must be the tensor before pooling, at full resolution"
             fail(call, f"skip_connection (second value) has shape {tuple(got['skip_shape'])}; expected {full}", hint)
         wanted = "Dropout" if dropout > 0 else "Conv2D"
-        if got["skip_producer"] != wanted:
+        if got["skip_producer"] != wanted and not (wanted == "Conv2D" and got["skip_producer"] in RELUS):
             fail(call, f"skip_connection comes from a {got['skip_producer']}; expected the output of the "
                        f"{wanted} layer",
                  "with dropout, skip_connection is the tensor after Dropout (and before pooling)" if dropout > 0
@@ -167,7 +176,8 @@ def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32,
                        "(no pooling, no extra layer)",
                  "in the else branch: next_layer = the tensor you return as skip_connection")
         reference = runner.expected("conv_block", probes.block_outputs, spec)
-        if got.get("rows") is not None and reference.get("rows") is not None and got["rows"] != reference["rows"]:
+        if got.get("rows") is not None and reference.get("rows") is not None and \
+                explain(reference["rows"], got["rows"]) is not None:
             _same_computation(call, got.get("sketch"), reference["sketch"], layers_differ=True)
         _same_computation(call, got.get("sketch"), reference["sketch"])
     passed(f"conv_block returns (next_layer, skip_connection) correctly in {len(cases)} configurations: "
@@ -192,7 +202,8 @@ def check_upsampling_block(upsampling_block, expansive_shape=None, contractive_s
                       "kwargs": {"n_filters": int(rng.integers(1, 40))}, "seed": int(rng.integers(1, 2**31))})
     for spec in _seeded(specs, "upsampling_block"):
         received = check_layers(upsampling_block, "upsampling_block", spec)
-        passed(f"{spec_text('upsampling_block', spec)}: all {len(received['rows'])} layers match the reference")
+        passed(with_equivalences(f"{spec_text('upsampling_block', spec)}: all {len(received['rows'])} layers "
+                                 f"match the reference", received))
 
 
 def check_unet_model(unet_model, random_cases=0, **kwargs):
@@ -213,5 +224,5 @@ def check_unet_model(unet_model, random_cases=0, **kwargs):
             "seed": int(rng.integers(1, 2**31))})
     for spec in _seeded(specs, "unet_model"):
         received = check_layers(unet_model, "unet_model", spec, note=UNET_NOTE)
-        passed(f"{spec_text('unet_model', spec)}: {received['params']:,} parameters, output "
-               f"{tuple(received['output'])} (one logit per class and pixel)")
+        passed(with_equivalences(f"{spec_text('unet_model', spec)}: {received['params']:,} parameters, output "
+                                 f"{tuple(received['output'])} (one logit per class and pixel)", received))

@@ -19,6 +19,7 @@ from test_utils.calls import call_text
 from test_utils.checks.common import ask
 from test_utils.failure import fail, passed
 from test_utils.probes.common import call as plain_call
+from test_utils.probes.common import call_on_tensors
 
 BAND = 1e-5  # |p - threshold| below this: float32 and float64 may land on either side
 IMPOSSIBLE_GAP = 800.0  # a logit this far below the largest: exp underflows to 0 in float32 and float64
@@ -175,10 +176,13 @@ def _hint(logits, class_id, threshold, mask, expected, judged, exact):
     return None
 
 
-def _one_case(foreground_mask, label, logits, class_id, threshold):
+def _one_case(foreground_mask, label, logits, class_id, threshold, as_tensor=False):
     kwargs = {} if threshold is None else {"threshold": threshold}
     call = call_text("foreground_mask", logits, class_id, **kwargs)
-    got = ask(foreground_mask, "foreground_mask", call, plain_call, logits, class_id, **kwargs)
+    if as_tensor:  # the contract (and notebook 5, on model outputs) passes a tensor too
+        call, label = f"{call} with the logits as a tf.Tensor", f"{label}, as a tensor"
+    got = ask(foreground_mask, "foreground_mask", call, call_on_tensors if as_tensor else plain_call,
+              logits, class_id, **kwargs)
     if got["changed"]:
         fail(call, "changed its input logits", "compute into new arrays (x = x - m makes a new one; x -= m does not)")
     mask = _as_mask(call, got["value"], logits.shape[:3])
@@ -207,5 +211,7 @@ def check_foreground_mask(foreground_mask, random_cases=0):
     """
     cases = public_cases() + hidden_cases(random_cases)
     exact = sum(_one_case(foreground_mask, *case) for case in cases)
-    passed(f"foreground_mask agrees with the reference on {len(cases)} sets of logits "
+    for case in cases:  # the same cases again, the logits given as a tensor, as notebook 5 gives them
+        _one_case(foreground_mask, *case, as_tensor=True)
+    passed(f"foreground_mask agrees with the reference on {len(cases)} sets of logits, as arrays and as tensors "
            f"({exact} pixels with p = 0 exactly at the threshold 0 included)")

@@ -10,7 +10,7 @@ the reference's own maps with the border term left out (w0=0) or with the defaul
 import numpy as np
 
 from test_utils import runner
-from test_utils.checks.blocks import compare_with_reference, spec_text, table_spec
+from test_utils.checks.blocks import compare_with_reference, spec_text, table_spec, with_equivalences
 from test_utils.calls import call_text
 from test_utils.checks.common import ask, require_own_code
 from test_utils.failure import CheckFailure, fail, passed
@@ -109,8 +109,9 @@ def check_original_unet(original_unet, random_cases=0, **kwargs):
         convolutions = sum(row[0] in ("Conv2D", "Conv2DTranspose") for row in rows)
         sizes = f"{'x'.join(map(str, rows[0][1][1:]))} -> {'x'.join(map(str, received['output'][1:]))}"
         computed = ", and computes what the reference computes" if spec.get("seed") is not None else ""
-        passed(f"{spec_text('original_unet', spec)}: {sizes}, {convolutions} convolutional layers, "
-               f"{received['params']:,} parameters: all {len(rows)} layers match the reference{computed}")
+        passed(with_equivalences(f"{spec_text('original_unet', spec)}: {sizes}, {convolutions} convolutional "
+                                 f"layers, {received['params']:,} parameters: all {len(rows)} layers match the "
+                                 f"reference{computed}", received))
 
 
 # --- border_weights -------------------------------------------------------------------------

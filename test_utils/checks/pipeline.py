@@ -12,6 +12,7 @@ from test_utils.checks.common import ask, require_own_code
 from test_utils.failure import fail, passed
 from test_utils.probes import data as probes
 from test_utils.probes.common import call as plain_call
+from test_utils.probes.common import call_leaving_global_random
 
 TF_ALLOWED = ("tensorflow", "keras")
 
@@ -158,9 +159,13 @@ def check_split_pairs(split_pairs, count=50, validation_fraction=0.2, seed=0, ra
         call = call_text("split_pairs", pairs, validation_fraction=fraction, seed=chosen_seed)
 
         def split(items, seed_value=chosen_seed):
-            got = ask(split_pairs, "split_pairs", call, plain_call, items, validation_fraction=fraction,
-                      seed=seed_value)
+            got = ask(split_pairs, "split_pairs", call, call_leaving_global_random, items,
+                      validation_fraction=fraction, seed=seed_value)
             result = got["value"]
+            if got.get("global_random_changed"):
+                fail(call, "changed the global random state (Python's random or NumPy's np.random)",
+                     "a function given a seed should draw from a generator of its own, made from that seed: "
+                     "seeding or shuffling with the global one changes every later random draw of the notebook")
             if not isinstance(result, (tuple, list)) or len(result) != 2:
                 fail(call, f"returned {type(result).__name__}; expected (train_pairs, validation_pairs)")
             if got["changed"]:

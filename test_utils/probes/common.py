@@ -74,6 +74,32 @@ def call(function, *args, **kwargs):
     return {"value": _plain(value), "changed": not all(_same(a, b) for a, b in zip(args, copies))}
 
 
+def _global_random_state():
+    import random
+
+    numpy_state = np.random.get_state()
+    return random.getstate(), numpy_state[1].tobytes(), numpy_state[2:]
+
+
+def call_leaving_global_random(function, *args, **kwargs):
+    """As `call`, and whether the call changed Python's or NumPy's global random state.
+
+    A function that is given its own seed should draw from a generator made from it: seeding or
+    drawing from the global one changes every later draw of the notebook. (This is the kernel's
+    own account, like every probe's: it guards honest students against a real mistake.)"""
+    before = _global_random_state()
+    result = call(function, *args, **kwargs)
+    result["global_random_changed"] = _global_random_state() != before
+    return result
+
+
+def call_on_tensors(function, *args, **kwargs):
+    """As `call`, with each NumPy array argument passed as a TensorFlow tensor (for a contract that
+    allows both): a function that works only on arrays (`.max()`, in-place writes) fails here."""
+    tensors = [tf().constant(arg) if isinstance(arg, np.ndarray) else arg for arg in args]
+    return {"value": _plain(function(*tensors, **kwargs)), "changed": False}
+
+
 def initial_weights(model, seed, size=1024):
     """A sample of each kernel's weights as the model was built (before any is set): raw numbers.
 
