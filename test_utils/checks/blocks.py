@@ -98,7 +98,8 @@ def _concatenation_order(name, call, rows):
                 row[4][0] == "InputLayer" and row[4][1] != "InputLayer":
             fail(call, f"the concatenation joins ({', '.join(row[4])}): the skip connection comes first",
                  "the upsampled tensor comes first, then the skip connection: "
-                 "Concatenate(axis=3)([upsampled, contractive_input])")
+                 "the order decides which of the next convolution's weights see which channels: the "
+                 "reference puts what comes up from below first")
 
 
 def _random_conv_specs(count, seed_name):
@@ -167,10 +168,11 @@ def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32,
         if pooling:
             if tuple(got["next_shape"]) != pooled:
                 fail(call, f"next_layer (first value) has shape {tuple(got['next_shape'])}; expected {pooled}",
-                     "MaxPooling2D(pool_size=2, strides=2) halves the height and width")
+                     "pooling 2x2 windows moved by 2 pixels halves the height and width")
             if got["next_producer"] != "MaxPooling2D" or not got["pools_skip"]:
                 fail(call, "next_layer is not the max pooling of skip_connection",
-                     "next_layer = MaxPooling2D(2, strides=2)(the tensor you return as skip_connection)")
+                     "the next step goes on from the pooled version of the very tensor the skip connection "
+                     "carries, so both see the same features")
         elif not got["next_is_skip"]:
             fail(call, "with max_pooling=False, next_layer must be the very same tensor as skip_connection "
                        "(no pooling, no extra layer)",

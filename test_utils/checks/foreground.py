@@ -24,8 +24,9 @@ from test_utils.probes.common import call_on_tensors
 BAND = 1e-5  # |p - threshold| below this: float32 and float64 may land on either side
 IMPOSSIBLE_GAP = 800.0  # a logit this far below the largest: exp underflows to 0 in float32 and float64
 FLOAT32_EXP_LIMIT = 88.0  # exp(x) overflows float32 above about 88.7
-SOFTMAX_HINT = ("softmax over the class axis (the last), then the probability of class_id compared with the "
-                "threshold: tf.nn.softmax(logits, axis=-1)[..., class_id] >= threshold")
+SOFTMAX_HINT = ("a pixel's class probabilities come from a softmax over its own logits (the class axis, the "
+                "last), so each pixel's probabilities add up to 1; the mask keeps the pixels where class_id's "
+                "probability reaches the threshold (p >= threshold)")
 
 
 def twin_probabilities(logits, axis=-1):

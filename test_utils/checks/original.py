@@ -42,7 +42,8 @@ def _layers(function, name, spec, note=None):
         if row[0] == "Concatenate" and len(row) > 4 and len(row[4]) == 2 and row[4][0] == "Cropping2D":
             fail(call, f"the concatenation joins ({', '.join(row[4])}): the cropped skip connection comes first",
                  "the upsampled tensor comes first, then the cropped skip connection: "
-                 "layers.Concatenate(axis=3)([upsampled, cropped])")
+                 "the order decides which of the next convolution's weights see which channels: the "
+                 "reference puts what comes up from below first")
     return compare_with_reference(call, received, reference, note)
 
 

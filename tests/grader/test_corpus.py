@@ -36,7 +36,7 @@ planted-packages-handed-in patch-keras-model-table forge-lookup-public-tables
 forge-fake-model-object steal-proc-and-judge probe-files-tampering delegate-to-tensorflow leak-feedback-dump
 shape-tests-deleted-edited-retyped fs-link-etc-shadow fs-planted-grader-config persist-home-startup
 probe-rebind-after-stub probe-library-in-default-argument determinism-memo-in-a-decorator
-forge-initializer-in-layer-table
+forge-initializer-in-layer-table honest-equivalent-spellings
 """.split()
 
 

@@ -868,6 +868,45 @@ def _(ctx):
     return files_of({"03_decoder": nb})
 
 
+@scenario("honest-equivalent-spellings",
+          "02_encoder and 04_unet solved in other spellings: each convolution without activation followed "
+          "by its own ReLU (a layer, then tf.keras.activations.relu), He's initializer written as VarianceScaling, a 1x1 "
+          "head with padding='valid' and He's initializer: full marks",
+          ("02_encoder", "04_unet"), expect(full("02_encoder", "04_unet"), r""), tags=("honest",))
+def _(ctx):
+    encoder = ctx.solved("02_encoder")
+    ctx.replace_function(encoder, "conv_block", code('''
+        def conv_block(inputs=None, n_filters=32, dropout_prob=0, max_pooling=True):
+            """Two 3x3 convolutions, each followed by its own ReLU layer."""
+            he = tf.keras.initializers.VarianceScaling(scale=2.0, mode="fan_in", distribution="truncated_normal")
+            x = inputs
+            for _ in range(2):
+                x = tf.keras.layers.ReLU()(tf.keras.layers.Conv2D(n_filters, 3, padding="same",
+                                                                  kernel_initializer=he)(x))
+            if dropout_prob:
+                x = tf.keras.layers.Dropout(dropout_prob)(x)
+            return (tf.keras.layers.MaxPooling2D((2, 2))(x) if max_pooling else x), x
+    '''))
+    unet = ctx.solved("04_unet")
+    ctx.replace_function(unet, "unet_model", code('''
+        def unet_model(input_size=(96, 128, 3), n_filters=32, n_classes=23):
+            """Encoder steps in a loop, the decoder back up, a separate ReLU, a 1x1 head."""
+            inputs = tf.keras.Input(input_size)
+            x, skips = inputs, []
+            for level in range(5):
+                x, skip = conv_block(x, n_filters * 2 ** level, dropout_prob=0.3 if level >= 3 else 0,
+                                     max_pooling=level < 4)
+                skips.append(skip)
+            for level in (3, 2, 1, 0):
+                x = upsampling_block(x, skips[level], n_filters * 2 ** level)
+            x = tf.keras.layers.Conv2D(n_filters, 3, padding="same", kernel_initializer="he_normal")(x)
+            x = tf.keras.activations.relu(x)
+            logits = tf.keras.layers.Conv2D(n_classes, 1, padding="valid", kernel_initializer="he_normal")(x)
+            return tf.keras.Model(inputs=inputs, outputs=logits)
+    '''))
+    return files_of({"02_encoder": encoder, "04_unet": unet})
+
+
 # Output channels: a verdict printed, displayed or sent is not a verdict ----------------------
 
 @scenario("output-displayhook-before-raise",
@@ -3440,7 +3479,7 @@ def _(ctx):
 
 
 @scenario("determinism-memo-in-a-decorator",
-          "01_data solved, but split_pairs shuffles with the global (unseeded) generator and hides it behind a "
+          "01_data solved, but split_pairs shuffles with an unseeded generator of its own and hides it behind a "
           "memo decorator, so that two calls with the same arguments in one kernel agree: the kernel calls the "
           "def afresh for each question, memo and all. By principle split_pairs 0",
           ("01_data",), expect({**full("01_data"), **zero("split_pairs")}, r"different split|called again",
@@ -3449,7 +3488,9 @@ def _(ctx):
     nb = ctx.solved("01_data")
     ctx.replace_function(nb, "split_pairs", code('''
         import functools
-        import random as _unseeded
+        import random
+
+        _unseeded = random.Random()  # a generator of its own, never seeded (the global one stays untouched)
 
 
         def _remember(function):
