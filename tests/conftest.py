@@ -3,6 +3,11 @@
 import pytest
 
 from tests.cores import pytest_runtest_protocol, pytest_xdist_make_scheduler  # noqa: F401 (hooks)
+from tests.goldens import add_option
+
+
+def pytest_addoption(parser):
+    add_option(parser)
 
 # The tiny generated set: a dozen small pairs, made once per test session.
 TINY = {"count": 12, "height": 48, "width": 64, "seed": 3}

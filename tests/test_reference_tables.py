@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.goldens import check_or_regenerate
 from test_utils.generate import keras_flavour
 from test_utils.tables import TABLES, TABLES_FILE, load_tables
 
@@ -15,11 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.slow
-def test_committed_tables_and_answers_equal_what_the_solution_gives():
+def test_committed_tables_and_answers_equal_what_the_solution_gives(request):
     """Does regenerating the reference tables and public answers from the source notebooks change nothing?"""
-    result = subprocess.run([sys.executable, "-m", "test_utils.generate", "--check"], cwd=REPO,
-                            capture_output=True, text=True, timeout=1200, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    check_or_regenerate(request, [sys.executable, "-m", "test_utils.generate"], cwd=REPO, timeout=1200)
 
 
 def test_every_configured_table_is_in_the_file():

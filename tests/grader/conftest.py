@@ -4,7 +4,7 @@ The corpus is every scenario submission of files/submissions/, collected and aut
 ONCE per session by the real command (`python -m grader ...` in a subprocess) with two
 workers; the autograde, feedback and export tests all read that one batch.
 
-Golden files (files/golden/) are rewritten by running the tests with GRADER_UPDATE_GOLDENS=1.
+Golden files (files/golden/) are rewritten by running the tests with --update-goldens (tests/goldens.py).
 """
 
 import time

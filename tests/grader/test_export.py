@@ -1,11 +1,11 @@
 """Tests of `python -m grader export`: CSV per student, notebook and function, against goldens."""
 
 import csv
-import os
 import re
 
 import pytest
 
+from tests.goldens import compare_or_update
 from tests.grader.support import FILES, corpus_scenarios, fully_isolated, run_grader
 
 GOLDEN = FILES / "golden"
@@ -29,15 +29,11 @@ def exported(corpus, tmp_path_factory):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_export_matches_the_golden_file(exported, name):
-    """Is each CSV the golden one (regenerate with GRADER_UPDATE_GOLDENS=1)?"""
+def test_export_matches_the_golden_file(exported, name, request):
+    """Is each CSV the golden one (rewrite with ./run-tests --update-goldens)?"""
     if not fully_isolated():
         pytest.skip("the golden files hold the full corpus, graded in the full sandbox")
-    got = stable((exported / name).read_text())
-    golden = GOLDEN / name
-    if os.environ.get("GRADER_UPDATE_GOLDENS"):
-        golden.write_text(got)
-    assert got == golden.read_text()
+    compare_or_update(request, GOLDEN / name, stable((exported / name).read_text()))
 
 
 def test_student_totals_add_up(exported):
