@@ -448,8 +448,8 @@ FORMULA_CODE = r'''
 def _conv_rows(input_shape, n_filters=32, dropout_prob=0, max_pooling=True):
     h, w, c = input_shape
     rows = [["InputLayer", (None, h, w, c), 0],
-            ["Conv2D", (None, h, w, n_filters), 9 * c * n_filters + n_filters, "same", "relu", "HeNormal"],
-            ["Conv2D", (None, h, w, n_filters), 9 * n_filters * n_filters + n_filters, "same", "relu", "HeNormal"]]
+            ["Conv2D", (None, h, w, n_filters), 9 * c * n_filters + n_filters, "same", "relu", "HeNormal", (3, 3)],
+            ["Conv2D", (None, h, w, n_filters), 9 * n_filters * n_filters + n_filters, "same", "relu", "HeNormal", (3, 3)]]
     if dropout_prob > 0:
         rows.append(["Dropout", (None, h, w, n_filters), 0, float(dropout_prob)])
     if max_pooling:
@@ -463,8 +463,8 @@ def _unet_rows(input_size=(96, 128, 3), n_filters=32, n_classes=23):
     channels, skips = c, []
     for level in range(5):
         f = n_filters * 2 ** level
-        rows.append(["Conv2D", (None, h, w, f), 9 * channels * f + f, "same", "relu", "HeNormal"])
-        rows.append(["Conv2D", (None, h, w, f), 9 * f * f + f, "same", "relu", "HeNormal"])
+        rows.append(["Conv2D", (None, h, w, f), 9 * channels * f + f, "same", "relu", "HeNormal", (3, 3)])
+        rows.append(["Conv2D", (None, h, w, f), 9 * f * f + f, "same", "relu", "HeNormal", (3, 3)])
         kind = "Conv2D"
         if level >= 3:
             rows.append(["Dropout", (None, h, w, f), 0, 0.3])
@@ -479,12 +479,12 @@ def _unet_rows(input_size=(96, 128, 3), n_filters=32, n_classes=23):
         h, w, skip_f, kind = skips[level]
         rows.append(["Conv2DTranspose", (None, h, w, f), 9 * channels * f + f, (3, 3), (2, 2), "same", "linear"])
         rows.append(["Concatenate", (None, h, w, f + skip_f), 0, 3, ("Conv2DTranspose", kind)])
-        rows.append(["Conv2D", (None, h, w, f), 9 * (f + skip_f) * f + f, "same", "relu", "HeNormal"])
-        rows.append(["Conv2D", (None, h, w, f), 9 * f * f + f, "same", "relu", "HeNormal"])
+        rows.append(["Conv2D", (None, h, w, f), 9 * (f + skip_f) * f + f, "same", "relu", "HeNormal", (3, 3)])
+        rows.append(["Conv2D", (None, h, w, f), 9 * f * f + f, "same", "relu", "HeNormal", (3, 3)])
         channels = f
-    rows.append(["Conv2D", (None, h, w, n_filters), 9 * channels * n_filters + n_filters, "same", "relu", "HeNormal"])
+    rows.append(["Conv2D", (None, h, w, n_filters), 9 * channels * n_filters + n_filters, "same", "relu", "HeNormal", (3, 3)])
     rows.append(["Conv2D", (None, h, w, n_classes), n_filters * n_classes + n_classes, "same", "linear",
-                 "GlorotUniform"])
+                 "GlorotUniform", (1, 1)])
     return rows
 
 
@@ -515,6 +515,7 @@ def _fake_layers(rows):
             layer.activation = fake_class(extra[1])()
             layer.activation.__name__ = extra[1]
             layer.kernel_initializer = fake_class(extra[2])()
+            layer.kernel_size = extra[3]
         elif kind == "Conv2DTranspose":
             layer.kernel_size, layer.strides, layer.padding = extra[0], extra[1], extra[2]
             layer.activation = _types.SimpleNamespace(__name__=extra[3])
