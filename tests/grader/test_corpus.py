@@ -13,7 +13,6 @@ blank release is left out, 57 s of grading, as every attack on unwritten functio
 GRADER_FULL_CORPUS=1 grades all of them (about half an hour on 2 cores).
 """
 
-import importlib.util
 import json
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.grader.cluster import dask_cluster
+from tests.grader.corpus import build_corpus
 from tests.grader.support import REPO, run_grader
 
 pytestmark = pytest.mark.slow
@@ -40,17 +40,7 @@ forge-initializer-in-layer-table honest-equivalent-spellings
 """.split()
 
 
-def _builder():
-    spec = importlib.util.spec_from_file_location("build_corpus", REPO / "tests" / "grader" / "corpus" / "build_corpus.py")
-    module = importlib.util.module_from_spec(spec)
-    import sys
-
-    sys.modules["build_corpus"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-BUILDER = _builder()
+BUILDER = build_corpus
 NAMES = list(BUILDER.SCENARIOS) if os.environ.get("GRADER_FULL_CORPUS") else CI_SCENARIOS
 
 
