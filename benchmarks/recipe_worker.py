@@ -78,6 +78,7 @@ def worker(options):
         reference_function(name) for name in
         ("pair_files", "split_pairs", "load_pair", "make_dataset", "unet_model", "compile_model"))
     run = _settings(options)
+    RESULTS.mkdir(parents=True, exist_ok=True)  # git-ignored: absent from a fresh clone
     if options["recipe"] == "speed":
         return speed_worker(options, run)
     train_pairs, validation_pairs = split_pairs(pair_files(ensure_dataset(progress=False)),
