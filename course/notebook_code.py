@@ -12,6 +12,11 @@ import json
 import linecache
 from pathlib import Path
 
+# The file name of an earlier notebook's definitions, as tracebacks show it ("<definitions from
+# 02_encoder.ipynb>"): the grader's protocol marks such frames as the student's own
+# (grader.protocol.LOADED_NOTEBOOK_PREFIX, the same text; tests/grader/test_protocol.py holds them equal).
+LOADED_NOTEBOOK_PREFIX = "<definitions from "
+
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -105,7 +110,7 @@ def load_definitions(notebook_paths, names=None, namespace=None):
     for path in notebook_paths:
         source = definition_source(path)
         # Register the extracted source so that tracebacks show the student's own lines.
-        filename = f"<definitions from {Path(path).name}>"
+        filename = f"{LOADED_NOTEBOOK_PREFIX}{Path(path).name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), namespace)  # our own notebooks, or the student's own work
     if names is None:
