@@ -30,7 +30,7 @@ import sys
 import traceback
 
 from grader import protocol
-from grader.judge import agent
+from grader.kernel import agent
 from grader.judge.remote import Remote
 from grader.protocol import StudentError
 

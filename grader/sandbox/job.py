@@ -236,7 +236,7 @@ class SandboxJob:
 class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager that starts kernels through the sandbox launcher.
 
-    `sandbox_job` must be set before the kernel starts (grader.execute does it). With the
+    `sandbox_job` must be set before the kernel starts (grader.worker.execute does it). With the
     network namespace the kernel cannot reach TCP ports on the grader's loopback, so the
     connection uses Unix sockets in the kernel's own folder (ZeroMQ's ipc transport).
     """

@@ -19,10 +19,10 @@ import nbformat
 import pytest
 
 from grader import protocol
-from grader.execute import cell_request
-from grader.judge import agent
-from grader.judge.client import JudgeProcess
-from grader.judge.probe import ProbeOutcome, kernel_request, no_answer, reply_from_outcome
+from grader.worker.execute import cell_request
+from grader.kernel import agent
+from grader.worker.judge_client import JudgeProcess
+from grader.worker.probe import ProbeOutcome, kernel_request, no_answer, reply_from_outcome
 from grader.judge.remote import Remote
 from grader.settings import GraderSandbox
 

@@ -1,6 +1,6 @@
 """Run one probe's code in the student's kernel and collect its answer, under a time limit.
 
-The code (grader/judge/agent.py's `kernel_code`) runs silently (no history, no execute
+The code (grader/kernel/agent.py's `kernel_code`) runs silently (no history, no execute
 result) and publishes its answer as display data of its own MIME type. Only messages that
 answer this very request are read; everything else the kernel prints meanwhile is ignored.
 A call that passes its time is interrupted; a kernel that ignores the interrupt is killed.

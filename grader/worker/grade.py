@@ -4,7 +4,7 @@ The task holds the submission as read by grader.intake ({path: bytes}), the assi
 definition as a small sqlite gradebook (bytes) and the course root's path. The worker writes
 both into a private folder, repairs the notebooks' shape (grader.normalize), and runs
 nbgrader's own `Autograde` converter there with `Execute` replaced by
-grader.execute.SandboxedExecute: the student's cells run in the sandbox, every test cell is
+grader.worker.execute.SandboxedExecute: the student's cells run in the sandbox, every test cell is
 decided by the judge. The result carries the executed notebooks and the scores back to the
 batch, which alone writes the real gradebook.
 """
@@ -28,7 +28,7 @@ _JUDGES = {}  # one judge process per worker and course, reused across submissio
 
 def judge_for(course):
     """This worker's judge process for `course` (started on first use)."""
-    from grader.judge.client import JudgeProcess
+    from grader.worker.judge_client import JudgeProcess
 
     paths = tuple(str(course.relative(p)) for p in course.judge.pythonpath)
     readable = tuple(str(course.relative(p)) for p in (*course.judge.readable, *course.sandbox.readable)) + \
@@ -115,7 +115,7 @@ def grade_submission(task):
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
-    from grader.execute import KERNEL_START_FAILED, GradingContext, SandboxedExecute
+    from grader.worker.execute import KERNEL_START_FAILED, GradingContext, SandboxedExecute
     from grader.nbgrader_run import run_autograde
     from grader.sandbox import SandboxJob, acquire_slot
 

@@ -27,9 +27,9 @@ from nbgrader.preprocessors import Execute
 
 from grader import notebooks as nb
 from grader import protocol
-from grader.judge import agent
-from grader.judge.probe import kernel_request, no_answer as _no_answer, reply_from_outcome, run_probe
-from grader.output_caps import CappedOutput
+from grader.kernel import agent
+from grader.worker.probe import kernel_request, no_answer as _no_answer, reply_from_outcome, run_probe
+from grader.worker.output_caps import CappedOutput
 from grader.sandbox import SandboxKernelManager
 
 KERNEL_START_FAILED = "the kernel could not start"
