@@ -24,6 +24,7 @@ from pathlib import Path
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
+from traitlets import Any
 
 from grader import notebooks as nb
 from grader import protocol
@@ -53,6 +54,12 @@ class GradingContext:
         self.events = {}  # notebook name -> list of {"kind", "cell", "message"}
         self.peak_memory = {}
 
+    def __deepcopy__(self, memo):
+        """Itself: a handle on this submission's live sandbox and judge, not data. nbgrader's
+        configuration, which carries it to the preprocessor, is copied on the way (traitlets copies
+        each value it loads): every copy is this one context."""
+        return self
+
 
 def error_output(ename, evalue, lines=None):
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
@@ -73,7 +80,8 @@ def cell_request(ctx, notebook, cell, code_so_far):
 class SandboxedExecute(CappedOutput, Execute):
     """Execute in the sandbox, judge the test cells outside, never raise on what a notebook does."""
 
-    context = None  # a GradingContext, set by the worker before nbgrader runs
+    context = Any(None, allow_none=True, help="this submission's GradingContext: the worker sets it in the "
+                  "configuration it hands nbgrader (c.SandboxedExecute.context)").tag(config=True)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from grader import notebooks as nb
-from grader.courseroot import CourseRoot
+from grader.courseroot import CourseRoot, place
 from grader.intake import write_files
 from grader.normalize import normalize_submission
 
@@ -147,8 +147,7 @@ def grade_submission(task):
             (submitted / f"{name}.ipynb").write_text(nb.writes(notebook), encoding="utf-8")
 
         config = course.nbgrader_config()
-        config.CourseDirectory.root = str(root)
-        config.CourseDirectory.source_directory = "source"
+        place(config, root, "source")
         config.CourseDirectory.submitted_directory = "submitted"
         config.CourseDirectory.autograded_directory = "autograded"
         config.CourseDirectory.db_url = f"sqlite:///{gradebook_path}"
@@ -162,13 +161,12 @@ def grade_submission(task):
         modules = [data.decode("utf-8", "replace") for path, data in sorted(task["files"].items())
                    if path.endswith(".py") and "/" not in path and len(data) < 2**20]
         context = GradingContext(job, course, judge_for(course), templates, seed, modules)
-        SandboxedExecute.context = context
+        config.SandboxedExecute.context = context  # reaches the preprocessor nbgrader makes, never copied
         try:
             outcome = run_autograde(config) if notebooks else {"success": True, "tail": ""}
             if not outcome["success"] and KERNEL_START_FAILED not in outcome["tail"]:
                 outcome = _isolate_bad_notebooks(config, submitted, list(notebooks), notes)
         finally:
-            SandboxedExecute.context = None
             job.cleanup()
             slot.release()
 
