@@ -17,6 +17,7 @@ import tempfile
 import time
 
 from grader import protocol
+from grader.libc import die_with_parent
 from grader.sandbox.capabilities import capabilities
 from grader.sandbox.users import ensure_user
 
@@ -29,16 +30,6 @@ class JudgeUnavailable(RuntimeError):
 
 class ProtocolError(RuntimeError):
     """A message out of turn, of the wrong kind or unreadable: the judge is stopped and started anew."""
-
-
-def _die_with_parent():
-    import ctypes
-    import ctypes.util
-    import signal
-
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
 class JudgeProcess:
@@ -105,7 +96,7 @@ class JudgeProcess:
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-            pass_fds=(to_judge_read, from_judge_write), preexec_fn=_die_with_parent)
+            pass_fds=(to_judge_read, from_judge_write), preexec_fn=die_with_parent)
         os.close(to_judge_read)
         os.close(from_judge_write)
         self._write = os.fdopen(to_judge_write, "w", encoding="utf-8", buffering=1)
