@@ -19,6 +19,7 @@ runs and a `KernelReply` published as display data of type `MIME`. Every message
 carries its `turn`; each probe its `id`.
 """
 
+import ast
 import traceback
 from typing import TypedDict
 
@@ -71,6 +72,20 @@ def parse_probe(text):
     """(module name, function name) of a "module:function" probe string."""
     module_name, _, function_name = text.partition(":")
     return module_name, function_name
+
+
+def python_lines(source):
+    """A code cell's lines as Python reads them: IPython magics (%) and shell escapes (!) blanked,
+    so that line numbers stay the cell's own (how the judge and the checks read the student's code)."""
+    return ["" if line.lstrip().startswith(("%", "!")) else line for line in str(source).splitlines()]
+
+
+def parse_cell(source):
+    """An ast.Module of a code cell's Python (`python_lines`), or None if it does not parse."""
+    try:
+        return ast.parse("\n".join(python_lines(source)))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 # Messages ---------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ function, returning plain data the judge then compares with its own reference.
 
 import ast
 
-from grader.protocol import StudentError
+from grader.protocol import StudentError, python_lines
 
 RemoteError = StudentError  # what a call raises when the student's function or the kernel failed
 
@@ -29,7 +29,7 @@ def definition(cells, name):
     """
     found = None
     for cell in cells:
-        lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in str(cell).splitlines()]
+        lines = python_lines(cell)
         try:
             tree = ast.parse("\n".join(lines))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
