@@ -24,8 +24,12 @@ class NotebookCodeError(ValueError):
     """A notebook could not be read, or does not define what was asked for."""
 
 
-def _is_test_cell(cell):
-    """Is this an nbgrader test cell (graded, not a solution)? Those are never executed here."""
+def is_test_cell(cell):
+    """Is this an nbgrader test cell (graded, not a solution)? Those are never executed here.
+
+    The course's one test-cell predicate (the checkers' generator and the tests use it); the
+    grader has nbgrader's own (grader.notebooks.is_test), held equal by tests/grader/test_notebooks.py.
+    """
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return bool(meta.get("grade")) and not meta.get("solution")
 
@@ -68,7 +72,7 @@ def read_definitions(notebook_path):
         raise NotebookCodeError(f"{path} is not a readable notebook ({error})") from None
     pieces, broken = [], []
     for number, cell in enumerate(cells, start=1):
-        if cell.get("cell_type") != "code" or _is_test_cell(cell):
+        if cell.get("cell_type") != "code" or is_test_cell(cell):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 
+from course.notebook_code import is_test_cell as is_test_cell  # the course's one test-cell predicate, for the tests
 from course.notebook_code import load_definitions
 from course.reference import source_notebooks
 
@@ -27,11 +28,6 @@ HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS",
 
 def nbgrader_meta(cell):
     return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_test_cell(cell):
-    meta = nbgrader_meta(cell)
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def cell_text(cell):

@@ -104,3 +104,17 @@ def test_captured_text_is_cut_with_a_marker():
     """Is text over the limit cut to the limit, ending with a marker, and shorter text kept?"""
     assert nb.capture_text("abcdef", 6) == "abcdef"
     assert nb.capture_text("abcdefgh", 6) == "abc..."
+
+
+def test_the_grader_and_the_course_agree_on_which_cells_are_tests():
+    """Do grader.notebooks.is_test (nbgrader's) and the course's own predicate pick the same cells of every
+    source notebook (the U-Net course's and the toy course's) and of every kind of cell?"""
+    from course.notebook_code import is_test_cell
+    from tests.grader.support import FILES, REPO
+
+    paths = [*sorted((REPO / "instructor" / "source").glob("*/*.ipynb")),
+             *sorted((FILES / "course" / "source").glob("*/*.ipynb"))]
+    cells = [c for path in paths for c in nbformat.read(path, as_version=4).cells] + notebook().cells
+    cells.append(cell("x = 1  # a graded answer, marked by hand", "manual", grade=True, solution=True, points=1))
+    assert len(paths) >= 9 and sum(map(nb.is_test, cells)) >= 20
+    assert [nb.is_test(c) for c in cells] == [is_test_cell(c) for c in cells]
