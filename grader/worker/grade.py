@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from grader import notebooks as nb
+from grader import protocol
 from grader.courseroot import CourseRoot, place
 from grader.intake import write_files
 from grader.normalize import normalize_submission
@@ -33,7 +34,7 @@ def judge_for(course):
     paths = tuple(str(course.relative(p)) for p in course.judge.pythonpath)
     readable = tuple(str(course.relative(p)) for p in (*course.judge.readable, *course.sandbox.readable)) + \
         (str(course.source_dir),)
-    env = {**course.sandbox.set_env, "NBGRADER_EXECUTION": "autograde"}
+    env = {**course.sandbox.set_env, protocol.EXECUTION_ENV: "autograde"}
     key = (paths, readable, tuple(course.judge.preload), tuple(sorted(env.items())), course.sandbox.mode)
     if key not in _JUDGES:
         judge = JudgeProcess(paths=paths, readable=readable, preload=course.judge.preload, env=env,
