@@ -25,7 +25,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from course.notebook_code import NotebookCodeError, load_definitions, read_definitions
+from course.notebook_code import LOADED_NOTEBOOK_PREFIX, NotebookCodeError, load_definitions, read_definitions
 from course.runtime import earlier_folder
 
 # Which notebook defines each function that a later notebook uses.
@@ -225,8 +225,8 @@ def unfinished_function(error):
 def _origin(frame_summary):
     """' (from 02_encoder.ipynb)' for code loaded from another notebook, else ''."""
     filename = frame_summary.filename
-    if filename.startswith("<definitions from "):
-        return f" (from {filename[len('<definitions from '):-1]})"
+    if filename.startswith(LOADED_NOTEBOOK_PREFIX):
+        return f" (from {filename[len(LOADED_NOTEBOOK_PREFIX):-1]})"
     return ""
 
 

@@ -12,6 +12,11 @@ import json
 import linecache
 from pathlib import Path
 
+# The file name of an earlier notebook's definitions, as tracebacks show it ("<definitions from
+# 02_encoder.ipynb>"): the grader's protocol marks such frames as the student's own
+# (grader.protocol.LOADED_NOTEBOOK_PREFIX, the same text; tests/grader/test_protocol.py holds them equal).
+LOADED_NOTEBOOK_PREFIX = "<definitions from "
+
 _DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -19,8 +24,12 @@ class NotebookCodeError(ValueError):
     """A notebook could not be read, or does not define what was asked for."""
 
 
-def _is_test_cell(cell):
-    """Is this an nbgrader test cell (graded, not a solution)? Those are never executed here."""
+def is_test_cell(cell):
+    """Is this an nbgrader test cell (graded, not a solution)? Those are never executed here.
+
+    The course's one test-cell predicate (the checkers' generator and the tests use it); the
+    grader has nbgrader's own (grader.notebooks.is_test), held equal by tests/grader/test_notebooks.py.
+    """
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return bool(meta.get("grade")) and not meta.get("solution")
 
@@ -63,11 +72,12 @@ def read_definitions(notebook_path):
         raise NotebookCodeError(f"{path} is not a readable notebook ({error})") from None
     pieces, broken = [], []
     for number, cell in enumerate(cells, start=1):
-        if cell.get("cell_type") != "code" or _is_test_cell(cell):
+        if cell.get("cell_type") != "code" or is_test_cell(cell):
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
-        # IPython magics and shell escapes are not Python; they never hold definitions.
+        # IPython magics and shell escapes are not Python; they never hold definitions (the course's own
+        # copy of grader.protocol.python_lines: the course imports nothing of the grader).
         text = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
         try:
             tree = ast.parse(text)
@@ -105,7 +115,7 @@ def load_definitions(notebook_paths, names=None, namespace=None):
     for path in notebook_paths:
         source = definition_source(path)
         # Register the extracted source so that tracebacks show the student's own lines.
-        filename = f"<definitions from {Path(path).name}>"
+        filename = f"{LOADED_NOTEBOOK_PREFIX}{Path(path).name}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         exec(compile(source, filename, "exec"), namespace)  # our own notebooks, or the student's own work
     if names is None:

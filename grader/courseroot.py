@@ -68,6 +68,16 @@ def find_course_root(start=None):
     return None
 
 
+def place(config, root, source=None):
+    """Put nbgrader's folders under `root` (c.CourseDirectory.root), the source notebooks at `source`
+    when given: the one place the grader sets nbgrader's root (the course root, a workspace, a
+    worker's private folder)."""
+    config.CourseDirectory.root = str(root)
+    if source is not None:
+        config.CourseDirectory.source_directory = str(source)
+    return config
+
+
 class CourseRoot:
     """One assignment of an nbgrader course.
 
@@ -97,7 +107,7 @@ class CourseRoot:
             config.merge(PyFileConfigLoader(CONFIG_NAME, path=str(self.root)).load_config())
         except Exception as error:  # a broken config file: say which and why
             raise CourseError(f"{self.root / CONFIG_NAME} could not be read: {error}") from None
-        config.CourseDirectory.root = str(self.root)
+        place(config, self.root)
         # Logs go to our own reports; nbgrader's file log would need the course root writable.
         config.NbGrader.logfile = ""
         settings_module.apply_overrides(config, self.overrides)
@@ -140,8 +150,7 @@ class CourseRoot:
         folder = Path(folder).resolve()
         folder.mkdir(parents=True, exist_ok=True)
         source = self.path("source").parent.resolve()
-        self.config.CourseDirectory.root = str(folder)
-        self.config.CourseDirectory.source_directory = str(source)
+        place(self.config, folder, source)
         if private_gradebook or "db_url" not in self.config.CourseDirectory:
             self.config.CourseDirectory.db_url = f"sqlite:///{folder / 'gradebook.db'}"
         self.coursedir = CourseDirectory(config=self.config)

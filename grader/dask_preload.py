@@ -8,22 +8,12 @@ so that `kill -9` of a local batch leaves nothing grading behind. It also spares
 jsonschema's 2-second IRI grammar, as `python -m grader` does (grader/cli.py).
 """
 
-import contextlib
-import signal
-
-
-def _die_with_parent():
-    import ctypes
-    import ctypes.util
-
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
+from grader.libc import die_with_parent
 
 
 def dask_setup(worker_or_nanny):
     """Called by Dask in each worker (and nanny) process that preloads this module."""
     from grader.cli import speed_up_imports
 
-    _die_with_parent()
+    die_with_parent()
     speed_up_imports()  # before a task imports nbformat (and with it jsonschema)

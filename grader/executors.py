@@ -19,7 +19,7 @@ _ONE_AT_A_TIME = threading.Lock()  # a worker process grades one submission at a
 
 def grade_task(task, template):
     """A Dask task: grade one submission in this worker process (never raises)."""
-    from grader.grade import grade_submission
+    from grader.worker.grade import grade_submission
 
     with _ONE_AT_A_TIME:
         try:

@@ -125,7 +125,7 @@ class AutogradeByTheGrader(NotebookExporter):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        from grader.execute import SandboxedExecute
+        from grader.worker.execute import SandboxedExecute
 
         for step in _steps(self.parent, "autograde_preprocessors"):
             if issubclass(step, UseTheGrader) or (issubclass(step, Execute) and not issubclass(step, SandboxedExecute)):

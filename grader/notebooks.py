@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils as nbgrader_utils
 
+from grader import protocol
+
 
 def reads(data, max_bytes=None):
     """Parse notebook bytes or text; return (NotebookNode or None, reason or None)."""
@@ -82,13 +84,7 @@ def is_locked(cell):
     return nbgrader_utils.is_locked(cell)
 
 
-def parse(source):
-    """An ast.Module of cell source with IPython magics blanked, or None if it does not parse."""
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+parse = protocol.parse_cell  # an ast.Module of cell source with IPython magics blanked, or None
 
 
 def defined_functions(source):

@@ -76,6 +76,8 @@ c.GraderCourse.bundle = [
     "../tools/jupyter-student=>tools/jupyter-student",
     "../course",
     "../test_utils",
+    "../grader/__init__.py=>grader/__init__.py",  # the checkers import the grader's protocol, and
+    "../grader/protocol.py=>grader/protocol.py",  # nothing else of the grader (tests/test_import_rules.py)
     "../data/README.md=>data/README.md",
     "../data/card=>data/card",
     "../data/measured=>data/measured",

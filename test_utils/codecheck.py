@@ -16,6 +16,8 @@ library, gives the right numbers and skips the lesson. `delegations` reads the s
 import ast
 import builtins
 
+from grader.protocol import parse_cell
+
 USUAL_NAMES = {"tf": "tensorflow", "tensorflow": "tensorflow", "keras": "keras", "layers": "keras",
                "torch": "torch", "scipy": "scipy", "sklearn": "scikit-learn", "cv2": "OpenCV",
                "library": "the course library", "reference_metrics": "the course library",
@@ -28,12 +30,7 @@ INDIRECT = {"exec", "eval", "compile", "__import__", "globals", "vars", "getattr
 STRICT_MODULES = ("numpy", "math", "itertools", "functools", "collections", "operator")
 
 
-def _parse(text):
-    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in text.splitlines()]
-    try:
-        return ast.parse("\n".join(lines))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
+_parse = parse_cell  # the student's code as the judge reads it: magics blanked, None if it does not parse
 
 
 def _imported(node):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import nbformat
 
+from course.notebook_code import is_test_cell
 from test_utils import answers, runner
 from test_utils.tables import TABLES, TABLES_FILE, build_model, describe_call
 
@@ -96,7 +97,7 @@ def record_public_answers(source_dir):
                     for node in tree.body:
                         if isinstance(node, (ast.Import, ast.ImportFrom)):
                             exec(compile(ast.Module([node], []), str(path), "exec"), namespace)
-                elif meta.get("grade") and not meta.get("solution"):
+                elif is_test_cell(cell):
                     code = public_part(cell.source)
                     for name in {n.id for n in ast.walk(ast.parse(code)) if isinstance(n, ast.Name)}:
                         if name not in namespace:

@@ -17,48 +17,17 @@ what the function returned into plain data, and decides nothing.
 import hashlib
 import inspect
 import os
-import traceback
 from pathlib import Path
 
+from grader import protocol
+from grader.protocol import StudentError, is_remote, probe_string as probe_name
+from grader.protocol import student_frames as _local_frames
 from test_utils import answers
 from test_utils.calls import call_text
 from test_utils.failure import CheckFailure, student_error_message
 
-SOURCE_ENV = "GRADER_SOURCE_DIR"  # set in the judge: the instructor's source notebooks
+SOURCE_ENV = protocol.SOURCE_DIR_ENV  # set in the judge: the instructor's source notebooks
 _RECORDING = None  # {case key: answer} while test_utils.generate records the public answers
-
-
-class StudentError(Exception):
-    """The student's function raised; kind (exception class), message, their frames."""
-
-    def __init__(self, name, kind, message, frames=(), placeholder=False):
-        super().__init__(f"{name} raised {kind}: {message}")
-        self.name, self.kind, self.message = name, kind, message
-        self.frames, self.placeholder = list(frames), placeholder
-
-
-def is_remote(function):
-    """Is this a handle on the student's kernel (we are the grader's judge)?"""
-    return bool(getattr(function, "__grader_remote__", False))
-
-
-def _local_frames(error):
-    frames = []
-    for frame in traceback.extract_tb(error.__traceback__):
-        if "ipykernel_" in frame.filename or frame.filename.startswith("<ipython-input"):
-            where = "your notebook"
-        elif frame.filename.startswith("<definitions from "):
-            where = frame.filename[len("<definitions from "):-1]
-        else:
-            continue
-        frames.append({"function": frame.name, "where": where, "line": frame.lineno,
-                       "code": (frame.line or "").strip()})
-    placeholder = bool(frames) and frames[-1]["code"] in ("raise NotImplementedError()", "raise NotImplementedError")
-    return frames[-6:], placeholder
-
-
-def probe_name(probe):
-    return f"{probe.__module__}:{probe.__qualname__}" if probe else None
 
 
 def answer(function, name, probe=None, *args, **kwargs):
@@ -150,7 +119,7 @@ def random_generator(*parts):
     """
     import numpy as np
 
-    text = "|".join([os.environ.get("GRADER_SEED", "0"), os.environ.get("GRADER_CELL", ""), *map(str, parts)])
+    text = "|".join([os.environ.get(protocol.SEED_ENV, "0"), os.environ.get(protocol.CELL_ENV, ""), *map(str, parts)])
     return np.random.default_rng(int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big"))
 
 

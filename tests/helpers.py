@@ -1,40 +1,35 @@
 """Helpers shared by the tests (not fixtures: plain functions)."""
 
-import json
 import re
 import time
 from pathlib import Path
-
-from course.notebook_code import load_definitions
-from course.reference import source_notebooks
 
 
 def mutated_solution(tmp_path, notebook_stem, replacements, names):
     """The reference solution with some text replaced: a deliberately wrong student.
 
     Copies every source notebook to tmp_path, applies `replacements` (pairs of old, new;
-    each old text must occur in a code cell) to `notebook_stem`, and loads `names`.
-    Building wrong models from the one source of the solution keeps a single copy of it.
+    each old text must occur in a code cell) to `notebook_stem`, and loads `names`
+    (notebook_helpers.patched_definitions).
     """
-    paths = []
-    for source in source_notebooks():
-        notebook = json.loads(source.read_text(encoding="utf-8"))
-        if source.stem == notebook_stem:
-            for old, new in replacements:
-                hits = 0
-                for cell in notebook["cells"]:
-                    if cell["cell_type"] != "code":  # narrative may quote the same code
-                        continue
-                    text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-                    if old in text:
-                        hits += 1
-                        cell["source"] = text.replace(old, new, 1)
-                        break
-                assert hits, f"mutation text not found in {source.name}: {old!r}"
-        target = Path(tmp_path) / source.name
-        target.write_text(json.dumps(notebook), encoding="utf-8")
-        paths.append(target)
-    return load_definitions(paths, names=names)
+    from notebook_helpers import patched_definitions
+
+    def patch(source, notebook):
+        if source.stem != notebook_stem:
+            return
+        for old, new in replacements:
+            hits = 0
+            for cell in notebook["cells"]:
+                if cell["cell_type"] != "code":  # narrative may quote the same code
+                    continue
+                text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                if old in text:
+                    hits += 1
+                    cell["source"] = text.replace(old, new, 1)
+                    break
+            assert hits, f"mutation text not found in {source.name}: {old!r}"
+
+    return patched_definitions(tmp_path, patch, names)
 
 
 def jupyter_token(log, port, process, timeout):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import nbformat
 
+from course.notebook_code import is_test_cell as is_test_cell  # the course's one test-cell predicate, for the tests
 from course.notebook_code import load_definitions
 from course.reference import source_notebooks
 
@@ -27,11 +28,6 @@ HIDDEN_REGION = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS",
 
 def nbgrader_meta(cell):
     return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def is_test_cell(cell):
-    meta = nbgrader_meta(cell)
-    return bool(meta.get("grade")) and not meta.get("solution")
 
 
 def cell_text(cell):
@@ -117,23 +113,36 @@ def patch_solution(notebook, grade_id, old, new):
     raise AssertionError(f"no cell {grade_id}")
 
 
+def patched_definitions(folder, patch, names):
+    """The reference solution edited: a deliberately wrong student (the one place that builds one).
+
+    Writes every source notebook into `folder`, each first handed to `patch(path, notebook dict)`
+    to edit in place, and loads `names` from them all (so one copy of the solution serves).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for source in source_notebooks():
+        notebook = json.loads(source.read_text(encoding="utf-8"))
+        patch(source, notebook)
+        target = folder / source.name
+        target.write_text(json.dumps(notebook), encoding="utf-8")
+        paths.append(target)
+    return load_definitions(paths, names=names)
+
+
 def wrong_solution(tmp_path, grade_id, old, new, name=None):
     """The reference solution with one edit in the solution cell `grade_id`: a wrong student.
 
     Returns the function `name` (default: grade_id), loaded with every source notebook's
     definitions, the patched one included.
     """
-    folder = Path(tmp_path) / f"wrong-{grade_id}"
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for source in source_notebooks():
-        notebook = json.loads(source.read_text(encoding="utf-8"))
+    def patch(source, notebook):
         if any(nbgrader_meta(cell).get("grade_id") == grade_id for cell in notebook["cells"]):
             patch_solution(notebook, grade_id, old, new)
-        target = folder / source.name
-        target.write_text(json.dumps(notebook), encoding="utf-8")
-        paths.append(target)
-    return load_definitions(paths, names=[name or grade_id])[name or grade_id]
+
+    name = name or grade_id
+    return patched_definitions(Path(tmp_path) / f"wrong-{grade_id}", patch, [name])[name]
 
 
 def solved_submission(release_dir, source_dir, target_dir, patches=()):

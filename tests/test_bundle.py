@@ -68,16 +68,20 @@ def region_lines(pattern, minimum):
     return lines
 
 
+GRADER_PROTOCOL = ("unet/grader/__init__.py", "unet/grader/protocol.py")  # all the checkers import of the grader
+
+
 def test_the_bundle_holds_what_a_student_needs_and_no_instructor_file(bundle):
     """Are the notebooks, library, checkers, requirements and start script in, and no source or reference?"""
     names = set(texts_of(bundle))
     for needed in ("unet/start-course", "unet/requirements.txt", "unet/tools/venv.sh", "unet/README.md",
                    "unet/test_utils/public_answers.json", "unet/test_utils/reference_tables.json",
+                   "unet/grader/protocol.py",
                    "unet/course/scenes/__init__.py", "unet/tools/jupyter-student/labconfig/page_config.json",
                    "unet/data/measured/skip-ablation.png", *(f"unet/notebooks/{name}" for name in NOTEBOOK_NAMES)):
         assert needed in names, needed
     assert not [name for name in names if "instructor" in name or name.endswith(("reference.py", "generate.py", ".pyc"))
-                or "/generated/" in name or "/grader/" in name]
+                or "/generated/" in name or ("/grader/" in name and name not in GRADER_PROTOCOL)]
     info = zipfile.ZipFile(bundle).getinfo("unet/start-course")
     assert (info.external_attr >> 16) & 0o111, "the start script must stay executable"
 
@@ -215,8 +219,9 @@ def test_public_tests_pass_from_a_fresh_unpack(executed_bundle, name):
 
 
 def test_the_bundle_uses_its_own_checkers(solved_bundle):
-    """Run from the bundle, do test_utils and course come from the bundle, not from the repository?"""
-    code = "import test_utils, course; print(test_utils.__file__); print(course.__file__)"
+    """Run from the bundle, do test_utils, course and the grader's protocol come from the bundle, not the repository?"""
+    code = ("import test_utils.runner, course, grader.protocol; print(test_utils.__file__); print(course.__file__); "
+            "print(grader.protocol.__file__)")
     result = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(solved_bundle.parent)},
                             capture_output=True, text=True, check=True, cwd=solved_bundle)
     assert all(line.startswith(str(solved_bundle.parent)) for line in result.stdout.split())

@@ -2,6 +2,8 @@
 
 - the grader knows no course: grader/ imports neither course/ nor test_utils/;
 - the course library imports neither the checkers (test_utils/) nor the grader;
+- the checkers import of the grader its protocol only (grader/protocol.py, the seam's declaration,
+  standard library only), never the rest of it;
 - no module reaches itself through the modules it imports (a circle held open by an import inside
   a function is still a circle).
 """
@@ -12,7 +14,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("grader", "course", "test_utils")
-FORBIDDEN = {"grader": ("course", "test_utils"), "course": ("test_utils", "grader")}
+FORBIDDEN = {"grader": ("course", "test_utils"), "course": ("test_utils", "grader"), "test_utils": ("grader",)}
+ALLOWED = {"test_utils": ("grader.protocol",)}  # the exceptions to FORBIDDEN, by exact module
 
 
 def module_name(path):
@@ -60,7 +63,8 @@ def graph(root=REPO):
 def broken_rules(edges):
     return [f"{source} imports {target} (line {line})" for source, targets in edges.items()
             for target, line in targets
-            if any(target.split(".")[0] == banned for banned in FORBIDDEN.get(source.split(".")[0], ()))]
+            if any(target.split(".")[0] == banned for banned in FORBIDDEN.get(source.split(".")[0], ()))
+            and target not in ALLOWED.get(source.split(".")[0], ())]
 
 
 def circles(edges):
@@ -92,18 +96,34 @@ def test_no_module_reaches_itself():
     assert circles(graph()) == []
 
 
+def planted_graph(root, files):
+    """The import graph of a planted checkout at `root`: the three packages, and `files` ({path: text})."""
+    for package in PACKAGES:
+        (root / package).mkdir()
+        (root / package / "__init__.py").write_text("")
+    for path, text in files.items():
+        (root / path).write_text(text)
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "."], cwd=root, check=True)
+    return graph(root)
+
+
 def test_the_rules_catch_a_planted_upward_import_and_a_circle(tmp_path):
     """Would an import of the checkers from the course, and a circle through a function-level import, be found?"""
-    for package in PACKAGES:
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text("")
-    (tmp_path / "course" / "a.py").write_text("from course import b\n")
-    (tmp_path / "course" / "b.py").write_text("def late():\n    from course.a import x\n")
-    (tmp_path / "course" / "c.py").write_text("import test_utils.checks\n")
-    (tmp_path / "test_utils" / "checks.py").write_text("import course.c\n")
-    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
-    subprocess.run(["git", "add", "."], cwd=tmp_path, check=True)
-    edges = graph(tmp_path)
+    edges = planted_graph(tmp_path, {"course/a.py": "from course import b\n",
+                                     "course/b.py": "def late():\n    from course.a import x\n",
+                                     "course/c.py": "import test_utils.checks\n",
+                                     "test_utils/checks.py": "import course.c\n"})
     assert broken_rules(edges) == ["course.c imports test_utils.checks (line 1)"]
     assert sorted(map(tuple, circles(edges))) == [("course.a", "course.b", "course.a"),
                                                   ("course.c", "test_utils.checks", "course.c")]
+
+
+def test_the_checkers_may_import_the_grader_protocol_and_nothing_else_of_the_grader(tmp_path):
+    """Is test_utils -> grader.protocol allowed, and test_utils -> any other grader module (or grader itself) found?"""
+    edges = planted_graph(tmp_path, {"grader/protocol.py": "", "grader/batch.py": "",
+                                     "test_utils/runner.py": "from grader.protocol import StudentError\n"
+                                                             "from grader import protocol\n",
+                                     "test_utils/sneaky.py": "from grader import batch\nimport grader\n"})
+    assert broken_rules(edges) == ["test_utils.sneaky imports grader.batch (line 1)",
+                                   "test_utils.sneaky imports grader (line 2)"]

@@ -11,6 +11,10 @@ function, returning plain data the judge then compares with its own reference.
 
 import ast
 
+from grader.protocol import StudentError, python_lines
+
+RemoteError = StudentError  # what a call raises when the student's function or the kernel failed
+
 
 def definition(cells, name):
     """The text of the student's last top-level `def name` (decorators included), or None.
@@ -25,7 +29,7 @@ def definition(cells, name):
     """
     found = None
     for cell in cells:
-        lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in str(cell).splitlines()]
+        lines = python_lines(cell)
         try:
             tree = ast.parse("\n".join(lines))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -56,31 +60,10 @@ def _bound_by(node):
     return names
 
 
-class RemoteError(Exception):
-    """The student's function (or the kernel) failed to answer; the message says how."""
-
-    def __init__(self, name, kind, message, frames=(), placeholder=False):
-        self.name = name
-        self.kind = kind
-        self.message = message
-        self.frames = list(frames)
-        self.placeholder = placeholder
-        super().__init__(self.describe())
-
-    def describe(self):
-        if self.kind in ("NoAnswer", "NotDefined"):
-            return self.message
-        text = f"{self.name} raised {self.kind}: {self.message}".rstrip(": ")
-        for frame in self.frames:
-            text += (f"\n  {frame.get('function')}, line {frame.get('line')} of "
-                     f"{frame.get('where')}: {frame.get('code')}")
-        return text
-
-
 class Remote:
     """A graded name of the student's notebook, answered by the kernel."""
 
-    __grader_remote__ = True
+    __grader_remote__ = True  # the protocol's REMOTE_MARK; the methods below are its *_METHOD names
 
     def __init__(self, name, channel, code=""):
         self.__name__ = name
@@ -92,7 +75,7 @@ class Remote:
         return self._channel.ask(self.__name__, None, args, kwargs, self._definition)
 
     def grader_probe(self, probe, *args, **kwargs):
-        """Run the course's probe `module:function` on this name in the kernel; its answer."""
+        """Run the course's probe "module:function" (protocol.probe_string) on this name in the kernel; its answer."""
         return self._channel.ask(self.__name__, probe, args, kwargs, self._definition)
 
     def grader_source(self):

@@ -29,8 +29,10 @@ import os
 import sys
 import traceback
 
-from grader.judge import agent
-from grader.judge.remote import Remote, RemoteError
+from grader import protocol
+from grader.kernel import agent
+from grader.judge.remote import Remote
+from grader.protocol import StudentError
 
 HIDDEN_BEGIN, HIDDEN_END = "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"
 
@@ -73,22 +75,22 @@ class Channel:
 
     def ask(self, target, probe, args, kwargs, define=None):
         self.next_id += 1
-        self.send({"op": "probe", "id": self.next_id, "target": target, "probe": probe, "define": define,
+        self.send({"op": protocol.PROBE, "id": self.next_id, "target": target, "probe": probe, "define": define,
                    "args": agent.encode(list(args)), "kwargs": agent.encode(dict(kwargs))["__dict__"]})
         reply = self.receive()
-        if not isinstance(reply, dict) or reply.get("op") != "answer" or reply.get("id") != self.next_id \
+        if not isinstance(reply, dict) or reply.get("op") != protocol.ANSWER or reply.get("id") != self.next_id \
                 or reply.get("turn") != self.turn:
             raise OutOfTurn("the worker's message is not the answer to this probe")
         if not reply.get("ok"):
             error = reply.get("error") or {}
             frames = [{key: str(frame.get(key, ""))[:200] for key in ("function", "where", "line", "code")}
                       for frame in error.get("frames", []) if isinstance(frame, dict)][:8]
-            raise RemoteError(target, str(error.get("type", "Error")), str(error.get("message", "")),
+            raise StudentError(target, str(error.get("type", "Error")), str(error.get("message", "")),
                               frames, bool(error.get("placeholder")))
         try:
             return agent.decode(reply.get("value"))
         except (agent.DecodeError, ValueError, TypeError, RecursionError) as error:
-            raise RemoteError(target, "NoAnswer", f"its answer is not plain data ({error})") from None
+            raise StudentError(target, "NoAnswer", f"its answer is not plain data ({error})") from None
 
 
 def free_names(tree):
@@ -145,7 +147,7 @@ def run_cell(message, channel):
         tree = ast.parse(source, filename)
     except Exception as error:
         traceback.print_exc(file=sys.stderr)
-        return {"op": "verdict", "passed": False, "kind": "internal", "output": "",
+        return {"op": protocol.VERDICT, "passed": False, "kind": "internal", "output": "",
                 "message": f"the grader could not prepare this test ({type(error).__name__}: {error})"}
     for name in free_names(tree):
         if name not in namespace and not hasattr(builtins, name):
@@ -158,21 +160,21 @@ def run_cell(message, channel):
         if not text:
             number, line = _failed_line(error, filename, source)
             text = "a hidden test failed" if number in _hidden_lines(source) else f"failed: {line}"
-        return {"op": "verdict", "passed": False, "kind": "fail", "output": output.getvalue(), "message": text}
-    except RemoteError as error:
+        return {"op": protocol.VERDICT, "passed": False, "kind": "fail", "output": output.getvalue(), "message": text}
+    except StudentError as error:
         text = error.describe()
         if error.placeholder:
             text = (f"{error.name} is not written yet: its cell still says `raise NotImplementedError()`; "
                     f"replace that line with your code")
-        return {"op": "verdict", "passed": False, "kind": "fail", "output": output.getvalue(), "message": text}
+        return {"op": protocol.VERDICT, "passed": False, "kind": "fail", "output": output.getvalue(), "message": text}
     except (EOFError, BrokenPipeError, OutOfTurn):
         raise
     except Exception as error:  # the judge's own code, or an answer it could not handle
         traceback.print_exc(file=sys.stderr)
-        return {"op": "verdict", "passed": False, "kind": "internal", "output": output.getvalue(),
+        return {"op": protocol.VERDICT, "passed": False, "kind": "internal", "output": output.getvalue(),
                 "message": f"the grader could not check this answer ({type(error).__name__}: "
                            f"{str(error)[:300]})"}
-    return {"op": "verdict", "passed": True, "kind": "pass", "output": output.getvalue(), "message": ""}
+    return {"op": protocol.VERDICT, "passed": True, "kind": "pass", "output": output.getvalue(), "message": ""}
 
 
 def main(argv=None):
@@ -189,15 +191,15 @@ def main(argv=None):
             __import__(module)
         except Exception:  # reported when a cell needs it
             traceback.print_exc(file=sys.stderr)
-    channel.send({"op": "ready", "pid": os.getpid()})
+    channel.send({"op": protocol.READY, "pid": os.getpid()})
     while True:
         try:
             message = channel.receive()
         except EOFError:
             return 0
-        if message.get("op") == "quit":
+        if message.get("op") == protocol.QUIT:
             return 0
-        if message.get("op") == "cell":
+        if message.get("op") == protocol.CELL:
             channel.begin(message.get("turn"))
             try:
                 verdict = run_cell(message, channel)

@@ -43,13 +43,13 @@ class Capabilities:
 def _try_namespaces():
     """Can a child process create mount and network namespaces here? (checked in a fork)."""
     import ctypes
-    import ctypes.util
+
+    from grader.libc import libc
 
     pid = os.fork()
     if pid == 0:  # pragma: no cover (child)
         try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-            ok = libc.unshare(ctypes.c_int(0x00020000 | 0x40000000)) == 0
+            ok = libc().unshare(ctypes.c_int(0x00020000 | 0x40000000)) == 0
             os._exit(0 if ok else 1)
         except BaseException:
             os._exit(1)

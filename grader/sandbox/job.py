@@ -19,6 +19,7 @@ from pathlib import Path
 import psutil
 from jupyter_client.manager import AsyncKernelManager
 
+from grader import protocol
 from grader.sandbox.capabilities import capabilities
 from grader.sandbox.memory import MemoryWatch
 from grader.sandbox.users import _base_dir, _tree_pids, kill_user_processes
@@ -42,6 +43,12 @@ def write_launch_spec(path, *, uid, gid, cwd, env, rlimits, namespaces, block_ne
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         json.dump(spec, file)
     return Path(path)
+
+
+# What a kernel may read of the grader: its protocol (names and the student-error type, no
+# secret), which a course's checkers import in the kernel, and the package file above it.
+PROTOCOL_FILES = tuple(os.path.realpath(Path(protocol.__file__).with_name(name))
+                       for name in ("__init__.py", "protocol.py"))
 
 
 class SandboxJob:
@@ -83,7 +90,7 @@ class SandboxJob:
 
     # Paths -----------------------------------------------------------------------------
     def readable_paths(self):
-        paths = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
+        paths = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), *PROTOCOL_FILES}
         for entry in (*self.settings.readable, *self.settings.pythonpath):
             paths.add(str((self.course_root / entry).resolve()))
         paths.add(str(self.earlier))
@@ -229,7 +236,7 @@ class SandboxJob:
 class SandboxKernelManager(AsyncKernelManager):
     """A kernel manager that starts kernels through the sandbox launcher.
 
-    `sandbox_job` must be set before the kernel starts (grader.execute does it). With the
+    `sandbox_job` must be set before the kernel starts (grader.worker.execute does it). With the
     network namespace the kernel cannot reach TCP ports on the grader's loopback, so the
     connection uses Unix sockets in the kernel's own folder (ZeroMQ's ipc transport).
     """

@@ -269,7 +269,7 @@ def test_a_notebook_nbgrader_cannot_grade_scores_0_and_the_rest_is_graded(fresh_
     """If nbgrader itself fails on one notebook, is that one scored 0 and the others graded?"""
     from grader import gradebook, nbgrader_run
     from grader.courseroot import CourseRoot
-    from grader.grade import grade_submission
+    from grader.worker.grade import grade_submission
     from grader.intake import read_submission
 
     real = nbgrader_run.run_autograde

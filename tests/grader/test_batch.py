@@ -53,7 +53,7 @@ def test_a_submission_that_never_grades_is_given_up_after_a_bounded_number_of_ru
 def canned_result(released_course, tmp_path_factory):
     """A real graded result of the toy course's correct submission (what a worker sends back)."""
     from grader import gradebook
-    from grader.grade import grade_submission
+    from grader.worker.grade import grade_submission
     from grader.intake import read_submission
     from tests.grader.support import ASSIGNMENT, SUBMISSIONS, copy_course
 

@@ -7,8 +7,8 @@ import pytest
 
 from grader import notebooks as nb
 from grader.notebooks import write_earlier
-from grader.judge import agent
-from grader.judge.client import JudgeProcess
+from grader.kernel import agent
+from grader.worker.judge_client import JudgeProcess
 from grader.judge.server import free_names
 from grader.settings import GraderSandbox
 from tests.grader.support import FILES

@@ -12,9 +12,9 @@ import time
 
 import pytest
 
-from grader.judge import agent
-from grader.judge.client import JudgeProcess, JudgeUnavailable
-from grader.judge.probe import ProbeOutcome, reply_from_outcome
+from grader.kernel import agent
+from grader.worker.judge_client import JudgeProcess, JudgeUnavailable
+from grader.worker.probe import ProbeOutcome, reply_from_outcome
 from grader.settings import GraderSandbox
 
 GOOD_CELL = {"source": "assert add(2, 3) == 5\nprint('fine')", "setup": [], "cell": "test_add"}
@@ -128,7 +128,7 @@ def test_a_student_graded_after_an_attacker_on_one_worker_gets_what_they_get_alo
     """Graded right after the deep-answer attacker by the same worker and judge, is a student's result unchanged?"""
     from grader import gradebook
     from grader.courseroot import CourseRoot
-    from grader.grade import grade_submission
+    from grader.worker.grade import grade_submission
     from grader.intake import read_submission
     from tests.grader.support import ASSIGNMENT, SUBMISSIONS
 

@@ -20,7 +20,7 @@ from IPython.display import publish_display_data as _publish
 
 
 def _enc(value):
-    """The judge's plain-data form (grader/judge/agent.py is open source)."""
+    """The judge's plain-data form (grader/kernel/agent.py is open source)."""
     if value is None or isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, float):

@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 
+from grader import protocol
+from grader.libc import die_with_parent
 from grader.sandbox.capabilities import capabilities
 from grader.sandbox.users import ensure_user
 
@@ -28,16 +30,6 @@ class JudgeUnavailable(RuntimeError):
 
 class ProtocolError(RuntimeError):
     """A message out of turn, of the wrong kind or unreadable: the judge is stopped and started anew."""
-
-
-def _die_with_parent():
-    import ctypes
-    import ctypes.util
-    import signal
-
-    with contextlib.suppress(Exception):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL, 0, 0, 0)
 
 
 class JudgeProcess:
@@ -104,7 +96,7 @@ class JudgeProcess:
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             command, cwd=work, env=env, stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-            pass_fds=(to_judge_read, from_judge_write), preexec_fn=_die_with_parent)
+            pass_fds=(to_judge_read, from_judge_write), preexec_fn=die_with_parent)
         os.close(to_judge_read)
         os.close(from_judge_write)
         self._write = os.fdopen(to_judge_write, "w", encoding="utf-8", buffering=1)
@@ -141,7 +133,7 @@ class JudgeProcess:
         if getattr(self, "_ready", None) == self.process.pid:
             return
         message = self._readline(time.monotonic() + timeout)
-        if message.get("op") != "ready":
+        if message.get("op") != protocol.READY:
             raise JudgeUnavailable(f"the judge did not start: {message}")
         self._ready = self.process.pid
 
@@ -159,34 +151,33 @@ class JudgeProcess:
         turn = secrets.token_hex(8)
         try:
             self.wait_ready()
-            self._send({"op": "cell", **request, "turn": turn})
+            self._send({"op": protocol.CELL, **request, "turn": turn})
             expected_probe = 1
             while True:
                 message = self._readline(deadline)
                 if not isinstance(message, dict) or message.get("turn") != turn:
                     raise ProtocolError("a message from the judge that belongs to no current test")
-                if message.get("op") == "verdict":
+                if message.get("op") == protocol.VERDICT:
                     verdict = {key: message.get(key) for key in ("op", "passed", "output", "message", "kind")}
                     flags = message.get("flags") if isinstance(message.get("flags"), list) else []
                     return {**verdict, "flags": [str(flag)[:300] for flag in flags[:20]]}
-                if message.get("op") != "probe" or message.get("id") != expected_probe:
+                if message.get("op") != protocol.PROBE or message.get("id") != expected_probe:
                     raise ProtocolError(f"an unexpected {str(message.get('op'))[:20]!r} message from the judge")
                 remaining = max(1.0, deadline - time.monotonic())
                 try:
                     reply = answer_probe(message, remaining)
                 except Exception as error:  # the kernel's answer, whatever it was, is no answer
-                    reply = {"ok": False, "error": {"type": "NoAnswer", "frames": [], "placeholder": False,
-                                                    "message": f"the kernel's answer could not be read "
-                                                               f"({type(error).__name__})"}}
-                self._send({"op": "answer", "id": expected_probe, "turn": turn, **reply})
+                    reply = {"ok": False, "error": protocol.error_shape(
+                        "NoAnswer", f"the kernel's answer could not be read ({type(error).__name__})")}
+                self._send({"op": protocol.ANSWER, "id": expected_probe, "turn": turn, **reply})
                 expected_probe += 1
         except TimeoutError:
             self.stop()
-            return {"op": "verdict", "passed": False, "kind": "timeout", "output": "",
+            return {"op": protocol.VERDICT, "passed": False, "kind": "timeout", "output": "",
                     "message": f"the test did not finish within {timeout:.0f} s and was stopped"}
         except Exception as error:  # the judge, the pipe or the protocol: never another cell's
             self.stop()
-            return {"op": "verdict", "passed": False, "kind": "internal", "output": "",
+            return {"op": protocol.VERDICT, "passed": False, "kind": "internal", "output": "",
                     "message": f"the grader's judge failed ({type(error).__name__}: {str(error)[:300]})"}
 
     def log_tail(self, size=3000):

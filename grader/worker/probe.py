@@ -1,6 +1,6 @@
 """Run one probe's code in the student's kernel and collect its answer, under a time limit.
 
-The code (grader/judge/agent.py's `kernel_code`) runs silently (no history, no execute
+The code (grader/kernel/agent.py's `kernel_code`) runs silently (no history, no execute
 result) and publishes its answer as display data of its own MIME type. Only messages that
 answer this very request are read; everything else the kernel prints meanwhile is ignored.
 A call that passes its time is interrupted; a kernel that ignores the interrupt is killed.
@@ -11,7 +11,7 @@ import json
 import queue
 import time
 
-from grader.judge.agent import MIME
+from grader.protocol import MIME, error_shape
 
 
 @dataclasses.dataclass
@@ -79,13 +79,20 @@ def run_probe(executor, code, timeout, max_bytes):
     return outcome
 
 
+def kernel_request(message, max_bytes):
+    """The request for the kernel's agent (protocol.KernelRequest) for the judge's probe `message`."""
+    return {"id": message["id"], "target": message.get("target"), "probe": message.get("probe"),
+            "define": message.get("define"), "args": message.get("args", []), "kwargs": message.get("kwargs", {}),
+            "max_bytes": max_bytes}
+
+
 def no_answer(message, forged=False):
     """The reply the judge gets when the kernel gave no usable answer (its check then fails).
 
     `forged`: the answer was not what the grader's own agent sends (several answers, another
     question's, unreadable, nested past any plain answer): the worker flags it for review.
     """
-    reply = {"ok": False, "error": {"type": "NoAnswer", "message": message, "frames": [], "placeholder": False}}
+    reply = {"ok": False, "error": error_shape("NoAnswer", message)}
     if forged:
         reply["forged"] = True
     return reply

@@ -1,6 +1,6 @@
 """Output caps for nbclient's Execute: a cell's and a notebook's outputs, cut with a note past their limits.
 
-A mixin for grader.execute.SandboxedExecute (before Execute in its bases). It reads the limits from
+A mixin for grader.worker.execute.SandboxedExecute (before Execute in its bases). It reads the limits from
 the preprocessor's grading context (`self.context.limits`: output_cell_kb, output_notebook_kb) and
 records what it cut with the preprocessor's `_record`; without a context it changes nothing.
 """

@@ -1,7 +1,8 @@
 """The kernel's side of a probe: call a student's function, send back what it returned as data.
 
-This file is sent to the student's kernel as source text and run there for each probe (the
-kernel does not need the grader installed); the judge imports it as a module for `decode`.
+This file is sent to the student's kernel as source text and run there for each probe, after
+grader/protocol.py's text (the kernel does not need the grader installed); the judge imports it
+as a module for `decode`.
 Nothing here is trusted: a student can replace any of it inside the kernel. What comes back
 is only ever treated as the student's answer, decoded as plain data by the judge.
 
@@ -14,7 +15,10 @@ import base64
 import json
 import math
 
-MIME = "application/x.grader-answer+json"
+if "protocol" not in globals():  # in the kernel, kernel_code hands over the protocol's text, run
+    from grader import protocol
+
+MIME = protocol.MIME
 MAX_DEPTH = 40
 
 
@@ -110,29 +114,6 @@ class Opaque:
         return f"<{self.type_name}>"
 
 
-def student_frames(error):
-    """The student's own frames of a traceback (notebook cells, loaded notebooks), innermost last.
-
-    Returns (frames, placeholder): frames as {"function", "where", "line", "code"} dicts, and
-    whether the innermost one is the release's `raise NotImplementedError()` line.
-    """
-    import traceback
-
-    frames = []
-    for frame in traceback.extract_tb(error.__traceback__):
-        name = frame.filename
-        if "ipykernel_" in name or name.startswith("<ipython-input"):
-            where = "your notebook"
-        elif name.startswith("<definitions from "):
-            where = name[len("<definitions from "):-1]
-        else:
-            continue
-        frames.append({"function": frame.name, "where": where, "line": frame.lineno,
-                       "code": (frame.line or "").strip()[:200]})
-    placeholder = bool(frames) and frames[-1]["code"] in ("raise NotImplementedError()", "raise NotImplementedError")
-    return frames[-6:], placeholder
-
-
 def defined(source, name, namespace):
     """The function that `source` (the student's def, as the grader read it) defines, made afresh.
 
@@ -142,7 +123,7 @@ def defined(source, name, namespace):
     """
     import linecache
 
-    filename = f"<ipython-input-grader-{name}>"
+    filename = protocol.DEFINED_FILE.format(name=name)
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     scratch = {}
     exec(compile(source, filename, "exec"), namespace, scratch)  # the student's own def
@@ -157,9 +138,9 @@ def answer(request, namespace, publish):
             target = defined(request["define"], request["target"], namespace)
         if request.get("target") and not callable(target):
             reply = {"id": request["id"], "ok": False,
-                     "error": {"type": "NotDefined", "frames": [], "placeholder": False,
-                               "message": f"{request['target']} is not defined in the notebook: run the cell "
-                                          f"that defines it (and check that it runs without an error)"}}
+                     "error": protocol.error_shape(
+                         "NotDefined", f"{request['target']} is not defined in the notebook: run the cell "
+                                       f"that defines it (and check that it runs without an error)")}
             publish({MIME: json.dumps(reply)})
             return
         args = decode(request.get("args", []))
@@ -167,32 +148,33 @@ def answer(request, namespace, publish):
         if request.get("probe"):
             import importlib
 
-            module_name, _, function_name = request["probe"].partition(":")
+            module_name, function_name = protocol.parse_probe(request["probe"])
             probe = getattr(importlib.import_module(module_name), function_name)
             value = probe(target, *args, **kwargs)
         else:
             value = target(*args, **kwargs)
         reply = {"id": request["id"], "ok": True, "value": encode(value)}
     except BaseException as error:  # every failure is an answer
-        frames, placeholder = student_frames(error)
+        frames, placeholder = protocol.student_frames(error, code_limit=200)
         reply = {"id": request["id"], "ok": False,
-                 "error": {"type": type(error).__name__, "message": str(error)[:4000],
-                           "frames": frames, "placeholder": placeholder}}
+                 "error": protocol.error_shape(type(error).__name__, str(error)[:4000], frames, placeholder)}
     text = json.dumps(reply)
     if len(text) > request.get("max_bytes", 32 * 2**20):
         text = json.dumps({"id": request["id"], "ok": False,
-                           "error": {"type": "AnswerTooLarge", "frames": [], "placeholder": False,
-                                     "message": f"the answer is {len(text) / 2**20:.1f} MB, more than the "
-                                                f"grader accepts"}})
+                           "error": protocol.error_shape("AnswerTooLarge", f"the answer is {len(text) / 2**20:.1f} "
+                                                                           f"MB, more than the grader accepts")})
     publish({MIME: text})
 
 
 KERNEL_CALL = """
 def __grader_probe__(request_text):
     import json as _json
+    import types as _types
     from IPython import get_ipython as _ip
     from IPython.display import publish_display_data as _publish
-    _agent = {{"__name__": "grader_agent"}}
+    _protocol = _types.ModuleType("grader_protocol")
+    exec(compile({protocol!r}, "<grader protocol>", "exec"), _protocol.__dict__)
+    _agent = {{"__name__": "grader_agent", "protocol": _protocol}}
     exec(compile({source!r}, "<grader agent>", "exec"), _agent)
     _agent["answer"](_json.loads(request_text), _ip().user_ns, _publish)
 __grader_probe__({request!r})
@@ -205,4 +187,5 @@ def kernel_code(request):
     from pathlib import Path
 
     source = Path(__file__).read_text(encoding="utf-8")
-    return KERNEL_CALL.format(source=source, request=json.dumps(request))
+    protocol_source = Path(protocol.__file__).read_text(encoding="utf-8")
+    return KERNEL_CALL.format(protocol=protocol_source, source=source, request=json.dumps(request))

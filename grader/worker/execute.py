@@ -24,11 +24,13 @@ from pathlib import Path
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
+from traitlets import Any
 
 from grader import notebooks as nb
-from grader.judge import agent
-from grader.judge.probe import no_answer as _no_answer, reply_from_outcome, run_probe
-from grader.output_caps import CappedOutput
+from grader import protocol
+from grader.kernel import agent
+from grader.worker.probe import kernel_request, no_answer as _no_answer, reply_from_outcome, run_probe
+from grader.worker.output_caps import CappedOutput
 from grader.sandbox import SandboxKernelManager
 
 KERNEL_START_FAILED = "the kernel could not start"
@@ -52,16 +54,34 @@ class GradingContext:
         self.events = {}  # notebook name -> list of {"kind", "cell", "message"}
         self.peak_memory = {}
 
+    def __deepcopy__(self, memo):
+        """Itself: a handle on this submission's live sandbox and judge, not data. nbgrader's
+        configuration, which carries it to the preprocessor, is copied on the way (traitlets copies
+        each value it loads): every copy is this one context."""
+        return self
+
 
 def error_output(ename, evalue, lines=None):
     return NotebookNode(output_type="error", ename=ename, evalue=evalue,
                         traceback=list(lines) if lines else [f"{ename}: {evalue}"])
 
 
+def cell_request(ctx, notebook, cell, code_so_far):
+    """What the judge is sent for the test `cell` (protocol.Cell, less the op and turn the client adds)."""
+    template = ctx.templates.get(notebook)
+    grade_id = nb.grade_id(cell)
+    env = {protocol.SEED_ENV: str(ctx.seed), protocol.NOTEBOOK_ENV: notebook, protocol.CELL_ENV: grade_id,
+           protocol.SOURCE_DIR_ENV: str(ctx.source_dir), protocol.EXECUTION_ENV: "autograde"}
+    return {"cell": grade_id, "source": cell.source, "env": env,
+            "setup": nb.import_statements(template) if template is not None else [],
+            "code": [*ctx.modules, *code_so_far]}
+
+
 class SandboxedExecute(CappedOutput, Execute):
     """Execute in the sandbox, judge the test cells outside, never raise on what a notebook does."""
 
-    context = None  # a GradingContext, set by the worker before nbgrader runs
+    context = Any(None, allow_none=True, help="this submission's GradingContext: the worker sets it in the "
+                  "configuration it hands nbgrader (c.SandboxedExecute.context)").tag(config=True)
 
     def __init__(self, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
@@ -207,13 +227,8 @@ class SandboxedExecute(CappedOutput, Execute):
     # The judge ---------------------------------------------------------------------------
     def _judge_cell(self, cell, index):
         ctx = self.context
-        template = ctx.templates.get(self._notebook)
         grade_id = nb.grade_id(cell)
-        env = {"GRADER_SEED": str(ctx.seed), "GRADER_NOTEBOOK": self._notebook, "GRADER_CELL": grade_id,
-               "GRADER_SOURCE_DIR": str(ctx.source_dir), "NBGRADER_EXECUTION": "autograde"}
-        request = {"cell": grade_id, "source": cell.source, "env": env,
-                   "setup": nb.import_statements(template) if template is not None else [],
-                   "code": [*ctx.modules, *self._code_so_far]}
+        request = cell_request(ctx, self._notebook, cell, self._code_so_far)
         budget = self._cell_timeout(cell)
         started = time.monotonic()
         verdict = ctx.judge.grade_cell(request, self._answer_probe, timeout=budget)
@@ -238,13 +253,9 @@ class SandboxedExecute(CappedOutput, Execute):
     def _answer_probe(self, message, remaining):
         """Run one of the judge's probes in the kernel; the answer as the judge expects it."""
         if self._stopped:
-            return {"ok": False, "error": {"type": "NoAnswer", "message": f"no answer: {self._stopped}",
-                                           "frames": [], "placeholder": False}}
+            return _no_answer(f"no answer: {self._stopped}")
         limits = self.context.judge_settings
-        request = {"id": message["id"], "target": message.get("target"), "probe": message.get("probe"),
-                   "define": message.get("define"),
-                   "args": message.get("args", []), "kwargs": message.get("kwargs", {}),
-                   "max_bytes": limits.answer_mb * 2**20}
+        request = kernel_request(message, limits.answer_mb * 2**20)
         timeout = min(limits.probe_timeout, remaining)
         outcome = run_probe(self, agent.kernel_code(request), timeout, limits.answer_mb * 2**20)
         if outcome.dead:

@@ -4,7 +4,7 @@ The task holds the submission as read by grader.intake ({path: bytes}), the assi
 definition as a small sqlite gradebook (bytes) and the course root's path. The worker writes
 both into a private folder, repairs the notebooks' shape (grader.normalize), and runs
 nbgrader's own `Autograde` converter there with `Execute` replaced by
-grader.execute.SandboxedExecute: the student's cells run in the sandbox, every test cell is
+grader.worker.execute.SandboxedExecute: the student's cells run in the sandbox, every test cell is
 decided by the judge. The result carries the executed notebooks and the scores back to the
 batch, which alone writes the real gradebook.
 """
@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 
 from grader import notebooks as nb
-from grader.courseroot import CourseRoot
+from grader import protocol
+from grader.courseroot import CourseRoot, place
 from grader.intake import write_files
 from grader.normalize import normalize_submission
 
@@ -28,12 +29,12 @@ _JUDGES = {}  # one judge process per worker and course, reused across submissio
 
 def judge_for(course):
     """This worker's judge process for `course` (started on first use)."""
-    from grader.judge.client import JudgeProcess
+    from grader.worker.judge_client import JudgeProcess
 
     paths = tuple(str(course.relative(p)) for p in course.judge.pythonpath)
     readable = tuple(str(course.relative(p)) for p in (*course.judge.readable, *course.sandbox.readable)) + \
         (str(course.source_dir),)
-    env = {**course.sandbox.set_env, "NBGRADER_EXECUTION": "autograde"}
+    env = {**course.sandbox.set_env, protocol.EXECUTION_ENV: "autograde"}
     key = (paths, readable, tuple(course.judge.preload), tuple(sorted(env.items())), course.sandbox.mode)
     if key not in _JUDGES:
         judge = JudgeProcess(paths=paths, readable=readable, preload=course.judge.preload, env=env,
@@ -115,7 +116,7 @@ def grade_submission(task):
     from nbgrader.converters import Autograde
     from nbgrader.preprocessors import Execute
 
-    from grader.execute import KERNEL_START_FAILED, GradingContext, SandboxedExecute
+    from grader.worker.execute import KERNEL_START_FAILED, GradingContext, SandboxedExecute
     from grader.nbgrader_run import run_autograde
     from grader.sandbox import SandboxJob, acquire_slot
 
@@ -147,8 +148,7 @@ def grade_submission(task):
             (submitted / f"{name}.ipynb").write_text(nb.writes(notebook), encoding="utf-8")
 
         config = course.nbgrader_config()
-        config.CourseDirectory.root = str(root)
-        config.CourseDirectory.source_directory = "source"
+        place(config, root, "source")
         config.CourseDirectory.submitted_directory = "submitted"
         config.CourseDirectory.autograded_directory = "autograded"
         config.CourseDirectory.db_url = f"sqlite:///{gradebook_path}"
@@ -162,13 +162,12 @@ def grade_submission(task):
         modules = [data.decode("utf-8", "replace") for path, data in sorted(task["files"].items())
                    if path.endswith(".py") and "/" not in path and len(data) < 2**20]
         context = GradingContext(job, course, judge_for(course), templates, seed, modules)
-        SandboxedExecute.context = context
+        config.SandboxedExecute.context = context  # reaches the preprocessor nbgrader makes, never copied
         try:
             outcome = run_autograde(config) if notebooks else {"success": True, "tail": ""}
             if not outcome["success"] and KERNEL_START_FAILED not in outcome["tail"]:
                 outcome = _isolate_bad_notebooks(config, submitted, list(notebooks), notes)
         finally:
-            SandboxedExecute.context = None
             job.cleanup()
             slot.release()
 
