@@ -118,7 +118,7 @@ def delegations(code, name, allowed=(), strict=False):
 
 
 def _uses(notebook, function, current, allowed, strict, todo):
-    local = {arg.arg for arg in ast.walk(function.args) if isinstance(arg, ast.arg)}
+    local = {arg.arg for arg in ast.walk(function) if isinstance(arg, ast.arg)}  # nested defs and lambdas too
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             local.add(node.id)
