@@ -197,3 +197,21 @@ def test_counting_the_weights_of_a_model_is_not_a_prediction(modes, name):
     modes("public", name)
     with pytest.raises(CheckFailure, match="plain arithmetic"):
         PREDICTIONS[name][0](student(code, name))
+
+
+def test_a_nested_helper_with_parameters_is_plain_arithmetic():
+    """Does the strict code check take a nested helper's (and a lambda's) parameters as the function's own?"""
+    from test_utils.codecheck import delegations
+
+    code = ("def count(n):\n    def conv(c_in, c_out):\n        return (9 * c_in + 1) * c_out\n"
+            "    double = lambda width: 2 * width\n    return conv(n, double(n))\n")
+    assert delegations(code, "count", strict=True) == []
+
+
+def test_a_nested_parameter_named_like_a_library_hides_no_library_call():
+    """Does a nested function's parameter named `tf` leave the outer function's use of TensorFlow visible?"""
+    from test_utils.codecheck import delegations
+
+    code = ("import tensorflow as tf\n\ndef count(n):\n    def helper(tf):\n        return tf\n"
+            "    return helper(tf.keras.Input((n, n, 3)).shape[1])\n")
+    assert any("tf (tensorflow)" in problem for problem in delegations(code, "count", strict=True))
