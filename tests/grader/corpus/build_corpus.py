@@ -237,6 +237,11 @@ def full(*stems):
     return {grade_id: POINTS[grade_id] for stem in stems for grade_id in tests_in(stem)}
 
 
+def full_of(*names):
+    """{test cell: its points} for these functions (or test cell ids)."""
+    return {grade_id: POINTS[grade_id] for name in names for grade_id in TESTS_OF.get(name, (name,))}
+
+
 def zero(*names):
     """{test cell: 0} for these functions (or test cell ids)."""
     out = {}
@@ -741,7 +746,8 @@ def _(ctx):
 
 @scenario("baseline-wrong-unet",
           "unet_model forgets the dropout of the fourth encoder step (both of its test cells fail)",
-          ("04_unet",), expect(zero("unet_model"), r"Dropout|layer|differ|expected", targets=["unet_model"]),
+          ("04_unet",), expect({**full("04_unet"), **zero("unet_model")}, r"Dropout|layer|differ|expected",
+                               targets=["unet_model"]),
           tags=("baseline",))
 def _(ctx):
     nb = ctx.solved("04_unet")
@@ -3375,7 +3381,7 @@ def _spread_with_tf(x, kernel, stride=2):
           "03_decoder: transposed_output_size solved honestly; transposed_conv2d is "
           "tf.nn.conv2d_transpose (the exercise is to spread pixels in NumPy); upsampling_block not "
           "written. By principle 5 points",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"tensorflow|delegat|conv2d_transpose|not|fail",
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), r"tensorflow|delegat|conv2d_transpose|not|fail",
                                   targets=["transposed_conv2d", "upsampling_block"]), tags=("delegation",))
 def _(ctx):
     nb = ctx.solved("03_decoder", except_=("upsampling_block",))
@@ -3390,7 +3396,7 @@ def _(ctx):
           "03_decoder: transposed_output_size solved; transposed_conv2d's cell keeps the release's stub def, "
           "then binds the name to a tf.nn.conv2d_transpose function through sys.modules['__main__'] (the code "
           "check read the stub and stopped; the probe called the rebound name). By principle 5, flagged",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"not written yet",
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), r"not written yet",
                                   targets=["transposed_conv2d"], flagged=True), tags=("probe",))
 def _(ctx):
     nb = ctx.solved("03_decoder", except_=("transposed_conv2d", "upsampling_block"))
@@ -3406,7 +3412,7 @@ def _(ctx):
           "03_decoder: transposed_output_size solved; transposed_conv2d written wrong (zeros of the right "
           "shape), then a later cell binds the name to a tf.nn.conv2d_transpose function through "
           "get_ipython().user_ns. By principle 5 (the wrong def is what is graded), flagged",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, LOST,
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), LOST,
                                   targets=["transposed_conv2d"], flagged=True), tags=("probe",))
 def _(ctx):
     nb = ctx.solved("03_decoder", except_=("upsampling_block",))
@@ -3426,7 +3432,7 @@ def _(ctx):
 @scenario("probe-library-in-default-argument",
           "03_decoder: transposed_output_size solved; transposed_conv2d calls tf.nn.conv2d_transpose through "
           "a default argument bound to an alias made at the top of its cell. By principle 5",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"tensorflow|delegat|by hand",
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), r"tensorflow|delegat|by hand",
                                   targets=["transposed_conv2d"]), tags=("probe",))
 def _(ctx):
     nb = ctx.solved("03_decoder", except_=("upsampling_block",))
@@ -3643,10 +3649,10 @@ def _(ctx):
 
 
 @scenario("shape-duplicated-cells",
-          "03_decoder: transposed_output_size solved (5 points, honestly); its test cell duplicated 20 "
+          "03_decoder: transposed_output_size solved (its points, honestly); its test cell duplicated 20 "
           "times, one copy renamed test_transposed_output_size_2 with 100 points and a forged "
-          "checksum; the other functions not written. Points count once: 5",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, STUB, targets=["transposed_conv2d", "upsampling_block"],
+          "checksum; the other functions not written. Points count once: its own",
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), STUB, targets=["transposed_conv2d", "upsampling_block"],
                                   no_extra_grades=True), tags=("shape",))
 def _(ctx):
     from nbgrader.utils import compute_checksum
