@@ -116,6 +116,8 @@ def delegations(code, name, allowed=(), strict=False):
 
 def _uses(notebook, function, current, allowed, strict, todo):
     local = {arg.arg for arg in ast.walk(function.args) if isinstance(arg, ast.arg)}
+    # the parameters of nested functions and lambdas too; a name the notebook binds to a library stays the library's
+    local |= {arg.arg for arg in ast.walk(function) if isinstance(arg, ast.arg) and arg.arg not in notebook.bound}
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             local.add(node.id)

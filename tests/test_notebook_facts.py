@@ -99,9 +99,11 @@ REFERENCES = [
     ("01", "a reason that matters in section 7", r"`tf\.data`"),
     ("02", "the formula of section 1", r"\(3·3·3 \+ 1\)·32"),
     ("03", "section 5 shows both facts with numbers", r"Transposed, not inverse"),
+    ("03", "(section 2 has what you need)", r"the output is simply \*\*n·s\*\*"),
     ("03", "section 4's 180° turn", r"turned by 180°"),
     ("03", "the kernel layout of section 3", r"kernel layout"),
     ("04", "section 5 shows what happens otherwise", r"Why the sizes must divide by 16"),
+    ("04", "the plan of section 1", r"\*\*The bottleneck\*\*"),
     ("04", "notebook 2, section 3", r"the cost stays balanced"),
     ("05", "section 9 gives the processors and the commands", r"14 min 35 s.*AVX-512"),
     ("05", "instead of training again (section 4)", r"saves the trained weights"),
@@ -115,12 +117,13 @@ REFERENCES = [
     ("05", "the settings of section 1 were chosen", r"run = settings\(\)"),
     ("05", "(in the history of section 4)", r"validation mean IoU"),
     ("05", "The argmax of section 5", r"`argmax`"),
-    ("05", "as the loss does (section 3)", r"largest logit subtracted first"),
+    ("05", "the loss's trick (section 3)", r"largest logit subtracted first"),
     ("05", "the `jupyter nbconvert --execute` run of section 9", r"jupyter nbconvert --to notebook --execute"),
     ("05", "the schedule of section 4", r"cosine decay"),
     ("05", "5.5 times as long per epoch (section 1)", r"5\.5 times less"),
     ("05", "in the settings cell (section 1)", r"run = settings\(\)"),
     ("07", "the experiment of section 3", r"covering at least 3 % of the picture"),
+    ("07", "the rules of section 1", r"\*\*The contracting path\*\*"),
 ]
 REFERENCE = re.compile(r"(?:notebook (\d), )?\bsections? (\d+)")
 

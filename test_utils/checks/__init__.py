@@ -16,6 +16,11 @@ from test_utils.calls import call_text
 from test_utils.checks.data import check_decode_image, check_decode_mask, check_decoders_on_files, check_pair_files
 from test_utils.checks.foreground import check_foreground_mask
 from test_utils.checks.original import check_border_weights, check_crop_and_concat, check_original_unet
+from test_utils.checks.predictions import (check_conv_block_parameters, check_encoder_receptive_field,
+                                           check_logit_for_threshold, check_mean_iou_from_confusion,
+                                           check_unet_parameters)
+from test_utils.checks.predictions_original import (check_gap_border_term, check_original_unet_parameters,
+                                                    check_paper_output_size, check_skip_crop)
 from test_utils.checks.pipeline import check_make_dataset, check_resize_pair, check_split_pairs
 from test_utils.checks.training import (check_compile_model, check_mean_iou, check_pixel_accuracy,
                                         check_training_learns)
@@ -26,4 +31,8 @@ __all__ = ["call_text", "check_border_weights", "check_compile_model", "check_co
            "check_foreground_mask",
            "check_make_dataset", "check_mean_iou", "check_original_unet", "check_pair_files", "check_pixel_accuracy",
            "check_resize_pair", "check_split_pairs", "check_training_learns", "check_transposed_conv2d",
-           "check_transposed_output_size", "check_unet_model", "check_upsampling_block"]
+           "check_transposed_output_size", "check_unet_model", "check_upsampling_block",
+           # the "predict first" answers
+           "check_conv_block_parameters", "check_encoder_receptive_field", "check_gap_border_term",
+           "check_logit_for_threshold", "check_mean_iou_from_confusion", "check_original_unet_parameters",
+           "check_paper_output_size", "check_skip_crop", "check_unet_parameters"]

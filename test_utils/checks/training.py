@@ -21,30 +21,37 @@ def _verdict(call, got, wanted_rate):
     if not got["returned_same"]:
         fail(call, f"returned {got['returned']}; expected the model it was given", "end with `return model`")
     if not got["compiled"]:
-        fail(call, "the model is not compiled", "call model.compile(optimizer=..., loss=..., metrics=...)")
+        fail(call, "the model is not compiled", "a Keras model is made ready to train by its compile method, which "
+                                                "takes the optimizer, the loss and the metrics")
     loss = got["loss"]
     if "string" in loss or "function" in loss:
         name = loss.get("string") or loss.get("function")
         fail(call, f"the loss is {name!r}, which treats the outputs as probabilities (from_logits=False)",
-             "the model outputs logits: loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)")
+             "a loss given by its name keeps its default options, and by default it reads the outputs as "
+             "probabilities; our model outputs logits (no softmax in its last layer), which only a loss object "
+             "can be told")
     if loss["class"] == "CategoricalCrossentropy":
         fail(call, "the loss is CategoricalCrossentropy, which expects one-hot targets",
-             "the masks hold class ids: use SparseCategoricalCrossentropy(from_logits=True)")
+             "the masks hold class ids (one integer per pixel), not one-hot vectors: Keras has a variant of this "
+             "cross-entropy for integer targets")
     if loss["class"] != "SparseCategoricalCrossentropy":
-        fail(call, f"the loss is {loss['class']}; expected SparseCategoricalCrossentropy")
+        fail(call, f"the loss is {loss['class']}, which does not fit a classification of every pixel",
+             "each pixel is classified among the classes: the loss is a cross-entropy over the class ids")
     if not loss["config"].get("from_logits"):
         fail(call, "the loss has from_logits=False",
-             "the model's last layer has no softmax, so its outputs are logits: from_logits=True")
+             "the model's last layer has no softmax: its outputs are logits, and the loss must be told so (it "
+             "then applies the softmax itself, the numerically safe way)")
     if got["optimizer"]["class"] != "Adam":
         fail(call, f"the optimizer is {got['optimizer']['class']}; expected Adam",
-             "optimizer=tf.keras.optimizers.Adam(learning_rate=learning_rate)")
+             "the notebook chose Adam, whose step size hardly depends on the scale of each gradient")
     rate = got["learning_rate"]
     if rate is None or not math.isclose(rate, wanted_rate, rel_tol=1e-5):
         shown = "not a number (a schedule?)" if rate is None else f"{rate:.6g}"  # float32: 0.001, not 0.0010000000474
         fail(call, f"Adam's learning rate is {shown}; expected {wanted_rate:g}",
              "pass the learning_rate argument on to Adam (do not write a number there)")
     if not ACCURACY_NAMES & set(got["metrics"]):
-        fail(call, f"the metrics are {got['metrics']}; expected pixel accuracy", "metrics=['accuracy']")
+        fail(call, f"the metrics are {got['metrics']}; expected pixel accuracy",
+             "Keras reports the share of correct pixels as its accuracy metric: ask compile for it in the metrics")
 
 
 TRAIN_SEED = 7  # the seed of the two training steps compared with the reference (public cases)
@@ -56,10 +63,10 @@ def _same_training(call, got, want):
         fail(call, got["train_error"])
     trained, expected = np.asarray(got.get("trained", []), float), np.asarray(want["trained"], float)
     if trained.shape != expected.shape or not np.allclose(trained, expected, rtol=1e-4, atol=1e-6):
-        fail(call, "its settings read right, but two training steps move the weights differently from Adam "
-                   "with SparseCategoricalCrossentropy(from_logits=True)",
-             "compile with model.compile(optimizer=..., loss=..., metrics=...) and the objects themselves, "
-             "not attributes set by hand")
+        fail(call, "its settings read right, but two training steps move the weights differently from the "
+                   "reference set-up's",
+             "hand the loss and the optimizer objects to the model's compile method, rather than setting "
+             "attributes by hand")
 
 
 def check_compile_model(compile_model, learning_rate=None, random_cases=0):
@@ -125,7 +132,8 @@ def check_training_learns(compile_model, unet_model, steps=50, learning_rate=3e-
     spec = {"learning_rate": learning_rate, "train_seed": TRAIN_SEED}
     got = ask(compile_model, "compile_model", call, compile_config, spec)
     if not got["compiled"]:
-        fail(call, "the model is not compiled", "call model.compile(optimizer=..., loss=..., metrics=...)")
+        fail(call, "the model is not compiled", "a Keras model is made ready to train by its compile method, which "
+                                                "takes the optimizer, the loss and the metrics")
     builder = runner.reference("unet_model") if runner.is_remote(unet_model) else unet_model
     images, masks = toy_segmentation(seed=seed)
     t.keras.utils.set_random_seed(seed)
@@ -134,7 +142,7 @@ def check_training_learns(compile_model, unet_model, steps=50, learning_rate=3e-
     if _compiled_like(model, got) is None:
         fail(call, f"compiled with {got['optimizer'].get('class')} and {got['loss'].get('class') or got['loss']}, "
                    f"which this check cannot train with",
-             "use Adam and SparseCategoricalCrossentropy(from_logits=True)")
+             "the set-up of section 3: Adam, and a cross-entropy loss over class ids that reads logits")
     loss = t.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     first = float(loss(masks, model(images, training=False)))
     model.optimizer.build(model.trainable_variables)

@@ -1,7 +1,5 @@
 """Checks of the transposed convolution exercises (notebook 3)."""
 
-import numbers
-
 import numpy as np
 
 from test_utils import runner
@@ -15,31 +13,24 @@ TRANSPOSED_SIZE_CASES = ((3, 3, 2, 0), (4, 3, 1, 0), (4, 3, 1, 1), (2, 2, 2, 0),
 
 
 def check_transposed_output_size(transposed_output_size, cases=TRANSPOSED_SIZE_CASES, random_cases=0):
-    """Check the output-size formula of a transposed convolution on (n, f, s, p) cases."""
+    """Check the output size of a transposed convolution on (n, f, s, p) cases (a prediction: no number shown)."""
+    from test_utils.checks.predictions import judge
+
     cases = list(cases)
     rng = runner.random_generator("transposed_output_size")
     for _ in range(random_cases):
         f = int(rng.integers(1, 8))
         cases.append((int(rng.integers(1, 40)), f, int(rng.integers(1, 5)), int(rng.integers(0, (f + 1) // 2 + 1))))
-    for n, f, s, p in cases:
-        call = call_text("transposed_output_size", n, f, s, p)
-        result = ask(transposed_output_size, "transposed_output_size", call, plain_call, n, f, s, p)["value"]
-        expected = runner.expected("transposed_output_size", plain_call, n, f, s, p)["value"]
-        if isinstance(result, bool) or not isinstance(result, numbers.Integral):
-            if isinstance(result, numbers.Real) and float(result) == expected:
-                fail(call, f"returned {result!r}, a {type(result).__name__}; a size must be an int",
-                     "use integer arithmetic (no division)")
-            fail(call, f"returned {result!r}; expected the int {expected}")
-        if result != expected:
-            hint = None
-            if result == n * s:
-                hint = "n·s is the size with padding='same'; here the padding p is given explicitly"
-            elif result - expected == 2 * p and p:
-                hint = "the padding p removes p pixels on each side of the output"
-            elif result - expected == p and p:
-                hint = "p pixels are removed on *each* side"
-            fail(call, f"returned {result}; expected {expected} (input {n}, kernel {f}, stride {s}, padding {p})", hint)
-    passed(f"transposed_output_size is right on {len(cases)} cases")
+    judge(transposed_output_size, "transposed_output_size", cases, "the output size",
+          "place the windows: input pixel i starts its window at output position i·s and covers f positions, so "
+          "the last input pixel decides where the full output ends; then the padding p is cut from it",
+          slips=[(lambda r, e, n, f, s, p: r == n * s and e != n * s,
+                  "n·s is the size with padding='same'; here the padding p is given explicitly"),
+                 (lambda r, e, n, f, s, p: p and r - e == 2 * p, "the padding p removes p pixels on each side of "
+                                                                 "the output"),
+                 (lambda r, e, n, f, s, p: p and r - e == p, "p pixels are removed on *each* side"),
+                 (lambda r, e, n, f, s, p: r - e == s, "the first input pixel's window starts at position 0: the "
+                                                       "last of the n pixels starts n − 1 strides later")])
 
 
 TRANSPOSED_CONV_CASES = (

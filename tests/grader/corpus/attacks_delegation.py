@@ -5,7 +5,7 @@ Registered in order by build_corpus.py, which imports every scenario module.
 
 from __future__ import annotations
 
-from .corpus_base import LOST, code, expect, full, scenario, tests_in, zero
+from .corpus_base import LOST, code, expect, full, full_of, scenario, tests_in, zero
 from .corpus_context import files_of
 
 
@@ -77,7 +77,7 @@ def _spread_with_tf(x, kernel, stride=2):
           "03_decoder: transposed_output_size solved honestly; transposed_conv2d is "
           "tf.nn.conv2d_transpose (the exercise is to spread pixels in NumPy); upsampling_block not "
           "written. By principle 5 points",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"tensorflow|delegat|conv2d_transpose|not|fail",
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), r"tensorflow|delegat|conv2d_transpose|not|fail",
                                   targets=["transposed_conv2d", "upsampling_block"]), tags=("delegation",))
 def _(ctx):
     nb = ctx.solved("03_decoder", except_=("upsampling_block",))
@@ -92,7 +92,7 @@ def _(ctx):
           "03_decoder: transposed_output_size solved; transposed_conv2d's cell keeps the release's stub def, "
           "then binds the name to a tf.nn.conv2d_transpose function through sys.modules['__main__'] (the code "
           "check read the stub and stopped; the probe called the rebound name). By principle 5, flagged",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"not written yet",
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), r"not written yet",
                                   targets=["transposed_conv2d"], flagged=True), tags=("probe",))
 def _(ctx):
     nb = ctx.solved("03_decoder", except_=("transposed_conv2d", "upsampling_block"))
@@ -108,7 +108,7 @@ def _(ctx):
           "03_decoder: transposed_output_size solved; transposed_conv2d written wrong (zeros of the right "
           "shape), then a later cell binds the name to a tf.nn.conv2d_transpose function through "
           "get_ipython().user_ns. By principle 5 (the wrong def is what is graded), flagged",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, LOST,
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), LOST,
                                   targets=["transposed_conv2d"], flagged=True), tags=("probe",))
 def _(ctx):
     nb = ctx.solved("03_decoder", except_=("upsampling_block",))
@@ -128,7 +128,7 @@ def _(ctx):
 @scenario("probe-library-in-default-argument",
           "03_decoder: transposed_output_size solved; transposed_conv2d calls tf.nn.conv2d_transpose through "
           "a default argument bound to an alias made at the top of its cell. By principle 5",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, r"tensorflow|delegat|by hand",
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), r"tensorflow|delegat|by hand",
                                   targets=["transposed_conv2d"]), tags=("probe",))
 def _(ctx):
     nb = ctx.solved("03_decoder", except_=("upsampling_block",))

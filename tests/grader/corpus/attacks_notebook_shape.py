@@ -10,7 +10,7 @@ import json
 
 import nbformat
 
-from .corpus_base import HugeNotebook, LOST, STUB, Symlink, code, expect, full, functions_in, scenario, tests_in, zero
+from .corpus_base import HugeNotebook, LOST, STUB, Symlink, code, expect, full, full_of, functions_in, scenario, tests_in, zero
 from .corpus_context import files_of
 
 
@@ -72,10 +72,10 @@ def _(ctx):
 
 
 @scenario("shape-duplicated-cells",
-          "03_decoder: transposed_output_size solved (5 points, honestly); its test cell duplicated 20 "
+          "03_decoder: transposed_output_size solved (its points, honestly); its test cell duplicated 20 "
           "times, one copy renamed test_transposed_output_size_2 with 100 points and a forged "
-          "checksum; the other functions not written. Points count once: 5",
-          ("03_decoder",), expect({"test_transposed_output_size": 5}, STUB, targets=["transposed_conv2d", "upsampling_block"],
+          "checksum; the other functions not written. Points count once: its own",
+          ("03_decoder",), expect(full_of("test_transposed_output_size"), STUB, targets=["transposed_conv2d", "upsampling_block"],
                                   no_extra_grades=True), tags=("shape",))
 def _(ctx):
     from nbgrader.utils import compute_checksum
