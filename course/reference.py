@@ -23,22 +23,33 @@ def source_dir():
     return Path(override) if override else REPO_ROOT / "instructor" / "source" / ASSIGNMENT
 
 
-def source_notebooks():
-    """The source notebooks in course order (their names start with the step number)."""
-    notebooks = sorted(source_dir().glob("[0-9][0-9]_*.ipynb"))
+def notebooks_in(folder):
+    """The source notebooks of `folder` in course order (their names start with the step number)."""
+    notebooks = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
     if not notebooks:
-        raise FileNotFoundError(f"no source notebooks (NN_name.ipynb) in {source_dir()}")
+        raise FileNotFoundError(f"no source notebooks (NN_name.ipynb) in {folder}")
     return notebooks
 
 
+def source_notebooks():
+    """The source notebooks of the main assignment, in course order."""
+    return notebooks_in(source_dir())
+
+
 @functools.lru_cache(maxsize=None)
-def _reference_namespace(folder):
-    return load_definitions(source_notebooks())
+def definitions(folder):
+    """Every definition of the source notebooks in `folder`, loaded once per folder and process.
+
+    The one loader of reference solutions: `reference_function` here (the course's tests and
+    benchmarks, COURSE_SOURCE_DIR) and `test_utils.runner.reference` (the judge, GRADER_SOURCE_DIR)
+    both read through it.
+    """
+    return load_definitions(notebooks_in(folder))
 
 
 def reference_function(name):
     """Return the reference implementation of a graded function, e.g. "unet_model"."""
-    namespace = _reference_namespace(str(source_dir()))
+    namespace = definitions(str(source_dir()))
     if not callable(namespace.get(name)):
         raise KeyError(f"the source notebooks in {source_dir()} define no function {name!r}")
     return namespace[name]

@@ -17,16 +17,7 @@ from dataclasses import dataclass, replace
 
 from course.schedule import plot_schedule
 
-FAST_ENV = ("NBGRADER_EXECUTION", "COURSE_FAST")
-
-
-def _truthy(value):
-    return bool(value) and value.strip().lower() not in ("0", "false", "no", "off")
-
-
-def fast_mode():
-    """True while nbgrader grades (NBGRADER_EXECUTION) or when COURSE_FAST is set."""
-    return any(_truthy(os.environ.get(name, "")) for name in FAST_ENV)
+from course.runtime import fast_mode
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from course.keras_graph import inbound_operations
+
 SHORT_NAMES = {
     "Conv2D": "conv",
     "Conv2DTranspose": "up-conv",
@@ -66,12 +68,7 @@ def _spatial_shape(layer):
 
 
 def _inbound_layers(layer):
-    nodes = getattr(layer, "_inbound_nodes", ())
-    if not nodes:
-        return []
-    tensors = nodes[0].input_tensors
-    tensors = tensors if isinstance(tensors, (list, tuple)) else [tensors]
-    return [tensor._keras_history[0] for tensor in tensors]
+    return inbound_operations(layer)
 
 
 def layout(model):

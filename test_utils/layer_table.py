@@ -12,6 +12,8 @@ Concatenate layer). Legacy Keras 2 (tf-keras) lists them as layers; both give th
 tables for the course's models. Row numbers count the InputLayer as layer 0.
 """
 
+from course.keras_graph import inbound_nodes, inbound_operations
+
 BASE_FIELDS = ("layer", "output_shape", "params")
 
 # The attributes compared for each layer class, after the three base fields.
@@ -43,12 +45,8 @@ def _plain(value):
     return value
 
 
-def _nodes(operation):
-    return getattr(operation, "_inbound_nodes", ())
-
-
 def _output_shape(operation):
-    nodes = _nodes(operation)
+    nodes = inbound_nodes(operation)
     if len(nodes) > 1:
         raise ValueError(
             f"summary(model): layer {type(operation).__name__} '{operation.name}' is used twice "
@@ -82,9 +80,7 @@ def _initializer(operation):
 
 def _input_classes(operation):
     """Class names of what feeds this layer or operation, in the order passed in."""
-    tensors = _nodes(operation)[0].input_tensors
-    tensors = tensors if isinstance(tensors, (list, tuple)) else [tensors]
-    return tuple(type(tensor._keras_history[0]).__name__ for tensor in tensors)
+    return tuple(type(layer).__name__ for layer in inbound_operations(operation))
 
 
 def _attributes(operation, layer_class, shape):

@@ -71,19 +71,14 @@ def has_reference():
     return bool(os.environ.get(SOURCE_ENV))
 
 
-_REFERENCE = {}
-
-
 def reference(name):
     """The reference solution's function `name`, from the source notebooks (judge only)."""
     folder = os.environ.get(SOURCE_ENV)
     if not folder:
         raise CheckFailure(f"the reference {name} is only available to the grader")
-    if folder not in _REFERENCE:
-        from course.notebook_code import load_definitions
+    from course.reference import definitions
 
-        _REFERENCE[folder] = load_definitions(sorted(Path(folder).glob("*.ipynb")))
-    function = _REFERENCE[folder].get(name)
+    function = definitions(str(Path(folder).resolve())).get(name)
     if not callable(function):
         raise KeyError(f"the source notebooks in {folder} define no function {name!r}")
     return function

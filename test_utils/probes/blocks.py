@@ -1,24 +1,12 @@
 """Probes of the model-building functions: conv_block, upsampling_block, unet_model."""
 
+from course.keras_graph import input_tensors, producer
 from test_utils.layer_table import summary
 from test_utils.probes.common import Unexpected, initial_weights, output_sketch, pair_of, tf
 
 
 def _shape(tensor):
     return tuple(None if dim is None else int(dim) for dim in tensor.shape)
-
-
-def _producer(tensor):
-    history = getattr(tensor, "_keras_history", None)
-    return history[0] if history else None
-
-
-def _inputs_of(layer):
-    nodes = getattr(layer, "_inbound_nodes", ())
-    if not nodes:
-        return []
-    tensors = nodes[0].input_tensors
-    return list(tensors) if isinstance(tensors, (list, tuple)) else [tensors]
 
 
 def build(function, spec):
@@ -77,7 +65,7 @@ def block_outputs(function, spec):
         if not hasattr(value, "shape"):
             raise Unexpected(f"{what} is a {type(value).__name__}; expected a tensor",
                              "return the tensors the layers give, not the layers")
-    pool = _producer(next_layer)
+    pool = producer(next_layer)
     sketch = rows = None
     if spec.get("seed") is not None:
         try:
@@ -91,6 +79,6 @@ def block_outputs(function, spec):
         except (TypeError, ValueError):
             rows = None
     return {"sketch": sketch, "rows": rows, "next_shape": _shape(next_layer), "skip_shape": _shape(skip),
-            "next_producer": type(pool).__name__, "skip_producer": type(_producer(skip)).__name__,
+            "next_producer": type(pool).__name__, "skip_producer": type(producer(skip)).__name__,
             "next_is_skip": next_layer is skip,
-            "pools_skip": any(tensor is skip for tensor in _inputs_of(pool))}
+            "pools_skip": any(tensor is skip for tensor in input_tensors(pool))}
