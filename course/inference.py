@@ -146,7 +146,8 @@ def show_on_picture(image, mask, classes=None, title=None, size=6.0):
     classes = as_classes(classes)
     picture = _as_float_image(image)
     aspect = picture.shape[0] / picture.shape[1]
-    figure, axes = plt.subplots(1, 2, figsize=(2 * size, size * aspect + 0.9))
+    figure, axes = plt.subplots(1, 2, figsize=(2 * size, size * aspect + 1.3))
+    figure.subplots_adjust(left=0.01, right=0.99, top=0.86, bottom=0.16, wspace=0.03)
     axes[0].imshow(picture)
     axes[0].set_title("the picture")
     axes[1].imshow(overlay(picture, mask, classes=classes))
