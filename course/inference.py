@@ -45,6 +45,8 @@ def sized_model(model, height, width):
         channels = model.input_shape[-1]
         clone = tf.keras.models.clone_model(model, input_tensors=tf.keras.Input((int(height), int(width), channels)))
         _SIZED[key] = (model, clone)
+        while len(_SIZED) > 4:  # a notebook that trains again and again keeps only the last few
+            del _SIZED[next(iter(_SIZED))]
     clone = _SIZED[key][1]
     clone.set_weights(model.get_weights())
     return clone
