@@ -112,21 +112,19 @@ def example_picture(folder=None):
     from course.data_setup import GENERATED_ROOT
     from course.scenes import generate_scenes
 
-    candidates = [Path(folder)] if folder else [GENERATED_ROOT / "example-600x800",
-                                                 Path(tempfile.gettempdir()) / "course-example-600x800"]
-    for place in candidates:
-        pictures = sorted((place / IMAGE_DIR).glob("*.png"))
-        if not pictures:
-            try:
+    places = [Path(folder)] if folder else [GENERATED_ROOT / "example-600x800",
+                                             Path(tempfile.gettempdir()) / "course-example-600x800"]
+    for place in places:
+        try:
+            if not any((place / IMAGE_DIR).glob("*.png")):
                 generate_scenes(place, count=1, height=EXAMPLE_SIZE[0], width=EXAMPLE_SIZE[1], seed=EXAMPLE_SEED,
                                 workers=1, progress=False)
-            except OSError:
-                if place == candidates[-1]:
-                    raise
-                continue
-            pictures = sorted((place / IMAGE_DIR).glob("*.png"))
-        return pictures[0], place / MASK_DIR / pictures[0].name
-    raise AssertionError("unreachable")
+            break
+        except OSError:
+            if place == places[-1]:
+                raise
+    picture = sorted((place / IMAGE_DIR).glob("*.png"))[0]
+    return picture, place / MASK_DIR / picture.name
 
 
 def read_picture(path):

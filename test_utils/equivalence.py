@@ -22,6 +22,7 @@ import math
 from test_utils.layer_table import field_names
 
 NOT_COMPARED = "(not compared)"
+RELU_CLASSES = ("Activation", "ReLU", "Relu")  # what a ReLU applied on its own shows as, layer or operation
 # VarianceScaling's (scale, mode, distribution) of Keras's named initializers.
 NAMED_INITIALIZERS = {
     (2.0, "fan_in", "truncated_normal"): "HeNormal",
@@ -89,9 +90,14 @@ def _one_by_one(row):
     return isinstance(size, (list, tuple)) and all(value == 1 for value in size)
 
 
+def _free(name, expected_row):
+    """Is this field left to the student: the padding or initializer of a 1x1 convolution?"""
+    return expected_row[0] == "Conv2D" and name in ("padding", "initializer") and _one_by_one(expected_row)
+
+
 def same_field(name, expected_row, want, have):
     """Do two values of field `name` agree, given the expected row they belong to?"""
-    if expected_row[0] == "Conv2D" and name in ("padding", "initializer") and _one_by_one(expected_row):
+    if _free(name, expected_row):
         return True
     if name == "initializer":
         return initializer_name(want) == initializer_name(have)
@@ -100,7 +106,7 @@ def same_field(name, expected_row, want, have):
 
 def shown(name, expected_row, value):
     """A value as the side-by-side view shows it: NOT_COMPARED where the field is free."""
-    if expected_row[0] == "Conv2D" and name in ("padding", "initializer") and _one_by_one(expected_row):
+    if _free(name, expected_row):
         return f"{value} {NOT_COMPARED}"
     return str(value)
 

@@ -1,6 +1,6 @@
 """Hints for the common mistakes, chosen from the first row where two tables differ."""
 
-from test_utils.equivalence import same_field
+from test_utils.equivalence import RELU_CLASSES, same_field
 from test_utils.layer_table import field_names
 
 _SAME = "every 3x3 convolution here uses padding='same', which keeps the height and width"
@@ -178,7 +178,7 @@ def hints_for(index, expected_rows, received_rows):
         if shifted:
             return [shifted]
         hint = _class_hint(expected, received)
-        if not hint and received[0] in ("Activation", "ReLU", "Relu") and expected[0] != received[0]:
+        if not hint and received[0] in RELU_CLASSES and expected[0] != received[0]:
             hint = (f"A separate {received[0]} where the reference has a {expected[0]}: a convolution followed by "
                     "a ReLU counts as one convolution with activation relu only when the convolution has no "
                     "activation of its own; here the activation is applied once too often, or to another layer.")

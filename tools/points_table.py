@@ -15,6 +15,9 @@ import json
 import sys
 from pathlib import Path
 
+from course.notebook_code import is_test_cell
+from course.reference import notebooks_in
+
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = REPO / "instructor" / "source"
 DATA = REPO / "docs" / "points-table.json"
@@ -32,14 +35,14 @@ def _meta(cell):
 def graded_functions(assignment, sources=SOURCES):
     """[(notebook stem, function, {test cell: points})] in course order, from the nbgrader metadata."""
     found = []
-    for path in sorted((sources / assignment).glob("[0-9][0-9]_*.ipynb")):
+    for path in notebooks_in(sources / assignment):
         current = None
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
             meta = _meta(cell)
             if meta.get("solution") and meta.get("grade_id"):
                 current = (path.stem, meta["grade_id"], {})
                 found.append(current)
-            elif meta.get("grade") and not meta.get("solution") and meta.get("points"):
+            elif is_test_cell(cell) and meta.get("points"):
                 if current is None:
                     raise ValueError(f"{path.name}: test cell {meta.get('grade_id')} before any solution cell")
                 current[2][meta["grade_id"]] = meta["points"]

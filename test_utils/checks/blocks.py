@@ -6,6 +6,7 @@ from test_utils import runner
 from test_utils.checks.common import ask
 from test_utils.checks.initial import check_initial_weights
 from test_utils.compare import equivalences, explain
+from test_utils.equivalence import RELU_CLASSES
 from test_utils.failure import CheckFailure, fail, passed
 from test_utils.probes import blocks as probes
 from test_utils.tables import TABLES
@@ -21,7 +22,6 @@ def spec_text(name, spec):
     return f"{name}({', '.join(args)})"
 
 
-RELUS = ("Activation", "ReLU", "Relu")  # a separate ReLU after the convolution (test_utils.equivalence)
 SKETCH_SEED = 2024  # the seed of the weights and input whose output is compared (public cases)
 
 
@@ -160,7 +160,7 @@ def check_conv_block_outputs(conv_block, input_shape=(96, 128, 3), n_filters=32,
                 hint = "skip_connection must be the tensor before pooling, at full resolution"
             fail(call, f"skip_connection (second value) has shape {tuple(got['skip_shape'])}; expected {full}", hint)
         wanted = "Dropout" if dropout > 0 else "Conv2D"
-        if got["skip_producer"] != wanted and not (wanted == "Conv2D" and got["skip_producer"] in RELUS):
+        if got["skip_producer"] != wanted and not (wanted == "Conv2D" and got["skip_producer"] in RELU_CLASSES):
             fail(call, f"skip_connection comes from a {got['skip_producer']}; expected the output of the "
                        f"{wanted} layer",
                  "with dropout, skip_connection is the tensor after Dropout (and before pooling)" if dropout > 0
